@@ -1,0 +1,166 @@
+# Shared by scripts/dev, scripts/test and scripts/bench: installing what is missing and
+# running the local stack (redis-server → redis-rest-gateway → wrangler dev), every
+# piece on a free loopback port, every process stopped on exit.
+#
+# Needs only rustup, node/npm and apt on a Debian machine. Nothing is downloaded from
+# GitHub: worker-build gets wasm-bindgen and wasm-opt through the *_BIN overrides.
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+WORKER_BUILD_VERSION=0.8.7
+export WRANGLER_SEND_METRICS=false
+export WRANGLER_LOG_SANITIZE=true
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# --- set-up ----------------------------------------------------------------------
+
+# The wasm-bindgen version Cargo.lock resolved; the CLI must match it exactly.
+wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
+}
+
+install_rust_tools() {
+  command -v cargo >/dev/null || die "cargo not found: install Rust with rustup first."
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    say "Adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if [ "$(worker-build --version 2>/dev/null)" != "$WORKER_BUILD_VERSION" ]; then
+    say "Installing worker-build $WORKER_BUILD_VERSION (about 3 minutes, once)"
+    cargo install worker-build --version "$WORKER_BUILD_VERSION" --locked
+  fi
+  local want
+  want="$(wasm_bindgen_version)"
+  [ -n "$want" ] || die "Cargo.lock names no wasm-bindgen version."
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then
+    say "Installing wasm-bindgen-cli $want (about 3 minutes, once)"
+    # No --locked: the CLI's own lockfile pins a crate release the registry no longer serves.
+    cargo install wasm-bindgen-cli --version "$want"
+  fi
+  export WASM_BINDGEN_BIN
+  WASM_BINDGEN_BIN="$(command -v wasm-bindgen)"
+}
+
+install_node_packages() {
+  if [ ! -x node_modules/.bin/wrangler ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    say "Installing npm packages"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+  export WASM_OPT_BIN="$ROOT/node_modules/.bin/wasm-opt"
+}
+
+# Installs Debian packages that are missing, or says exactly what to run.
+apt_install() {
+  local missing=()
+  local pkg bin
+  for pair in "$@"; do
+    pkg="${pair%%:*}" bin="${pair##*:}"
+    command -v "$bin" >/dev/null || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo"; else
+      die "missing ${missing[*]}: run 'sudo apt-get install -y ${missing[*]}' and try again."
+    fi
+  fi
+  say "Installing ${missing[*]} with apt"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+build_gateway() {
+  say "Building redis-rest-gateway"
+  cargo build --release --quiet -p redis-rest-gateway
+  GATEWAY_BIN="$ROOT/target/release/redis-rest-gateway"
+}
+
+# Everything the platform needs to run locally.
+setup_platform() {
+  install_rust_tools
+  install_node_packages
+  apt_install redis-server:redis-server curl:curl
+  build_gateway
+}
+
+# --- the running stack -------------------------------------------------------------
+
+PIDS=()
+
+stop_stack() {
+  local pid
+  for pid in "${PIDS[@]}"; do
+    # wrangler leaves workerd children: stop the whole process group.
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  PIDS=()
+}
+
+free_port() {
+  node -e '
+    const server = require("node:net").createServer();
+    server.listen(0, "127.0.0.1", () => { console.log(server.address().port); server.close(); });'
+}
+
+# Starts a command in its own process group, logging to a file.
+spawn() {
+  local log="$1"; shift
+  setsid "$@" >"$log" 2>&1 &
+  PIDS+=("$!")
+}
+
+wait_for() {
+  local what="$1" log="$2" seconds="$3"; shift 3
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      printf 'error: %s did not start in %ss; its log:\n' "$what" "$seconds" >&2
+      tail -n 40 "$log" >&2
+      return 1
+    fi
+    sleep 0.3
+  done
+}
+
+# start_stack STATE_DIR REDIS_SAVE_ARGS... -- WRANGLER_VARS...
+# Exports REDIS_PORT, GATEWAY_URL, GATEWAY_TOKEN, CLAWCHAT_URL and STACK_DIR.
+start_stack() {
+  STACK_DIR="$1"; shift
+  local redis_args=()
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do redis_args+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  mkdir -p "$STACK_DIR"
+  export STACK_DIR REDIS_PORT GATEWAY_URL GATEWAY_TOKEN CLAWCHAT_URL
+
+  REDIS_PORT="$(free_port)"
+  spawn "$STACK_DIR/redis.log" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 \
+    --dir "$STACK_DIR" "${redis_args[@]}"
+  wait_for redis-server "$STACK_DIR/redis.log" 20 redis-cli -p "$REDIS_PORT" ping
+
+  GATEWAY_TOKEN="$(node -e 'console.log(require("node:crypto").randomBytes(24).toString("hex"))')"
+  local gateway_port
+  gateway_port="$(free_port)"
+  GATEWAY_URL="http://127.0.0.1:$gateway_port"
+  GATEWAY_TOKEN="$GATEWAY_TOKEN" spawn "$STACK_DIR/gateway.log" "$GATEWAY_BIN" \
+    --listen "127.0.0.1:$gateway_port" --redis "127.0.0.1:$REDIS_PORT"
+  wait_for redis-rest-gateway "$STACK_DIR/gateway.log" 20 curl -sf "$GATEWAY_URL/_gateway/stats" \
+    -H "Authorization: Bearer $GATEWAY_TOKEN"
+
+  local port inspector vars=()
+  port="$(free_port)"
+  inspector="$(free_port)"
+  CLAWCHAT_URL="http://127.0.0.1:$port"
+  vars+=(--var "UPSTASH_REDIS_REST_URL:$GATEWAY_URL" --var "UPSTASH_REDIS_REST_TOKEN:$GATEWAY_TOKEN")
+  while [ $# -gt 0 ]; do vars+=(--var "$1"); shift; done
+  say "Building the Worker and starting wrangler dev (first build takes about a minute)"
+  spawn "$STACK_DIR/wrangler.log" npx --no-install wrangler dev --ip 127.0.0.1 --port "$port" \
+    --inspector-port "$inspector" --persist-to "$STACK_DIR/wrangler" \
+    --show-interactive-dev-session=false "${vars[@]}"
+  wait_for "wrangler dev" "$STACK_DIR/wrangler.log" 300 curl -sf "$CLAWCHAT_URL/api/health"
+}

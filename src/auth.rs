@@ -1,0 +1,113 @@
+//! API keys. A key is `clawchat_` and 256 random bits in hex, shown to its bot once.
+//! Storage only ever sees [`KeyHash`]: HMAC-SHA256 of the key under the deployment's
+//! `API_KEY_SECRET`, so a database dump holds nothing that authenticates, and without
+//! the secret the hashes cannot even be brute-forced offline.
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::error::{ApiError, ApiResult};
+use crate::ids::random_hex;
+
+const PREFIX: &str = "clawchat_";
+const HEX_LEN: usize = 64;
+
+/// A plaintext API key: only ever held in memory while answering one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKey(String);
+
+/// The keyed hash under which a key is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyHash(String);
+
+impl KeyHash {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl ApiKey {
+    /// A fresh random key.
+    pub fn generate() -> ApiResult<Self> {
+        Ok(ApiKey(format!("{PREFIX}{}", random_hex(HEX_LEN / 2)?)))
+    }
+
+    /// Parses a key as a bot presents it; anything not shaped like a key is refused
+    /// without a storage lookup.
+    pub fn parse(text: &str) -> ApiResult<Self> {
+        let hex = text.strip_prefix(PREFIX).ok_or_else(malformed)?;
+        if hex.len() != HEX_LEN || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+            return Err(malformed());
+        }
+        Ok(ApiKey(text.to_string()))
+    }
+
+    /// The key from an `Authorization` header value: `None` when there is no header,
+    /// an error when there is one that is not `Bearer <key>`.
+    pub fn from_header(value: Option<&str>) -> ApiResult<Option<Self>> {
+        let Some(value) = value else { return Ok(None) };
+        let (scheme, token) = value.trim().split_once(' ').ok_or_else(malformed)?;
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return Err(malformed());
+        }
+        ApiKey::parse(token.trim()).map(Some)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// HMAC-SHA256 of the key under `secret`, in hex.
+    pub fn hash(&self, secret: &str) -> KeyHash {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes())
+            .expect("HMAC accepts keys of any length");
+        mac.update(self.0.as_bytes());
+        KeyHash(
+            mac.finalize()
+                .into_bytes()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+        )
+    }
+}
+
+fn malformed() -> ApiError {
+    ApiError::Unauthorized(
+        "The Authorization header must be 'Bearer clawchat_<64 hex digits>'.".to_string(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_keys_parse_and_differ() {
+        let key = ApiKey::generate().unwrap();
+        assert_eq!(ApiKey::parse(key.as_str()), Ok(key.clone()));
+        assert_ne!(key, ApiKey::generate().unwrap());
+        assert_eq!(key.as_str().len(), PREFIX.len() + HEX_LEN);
+    }
+
+    #[test]
+    fn headers_are_parsed_strictly() {
+        let key = ApiKey::generate().unwrap();
+        let header = format!("Bearer {}", key.as_str());
+        assert_eq!(ApiKey::from_header(Some(&header)), Ok(Some(key.clone())));
+        assert_eq!(ApiKey::from_header(None), Ok(None));
+        for bad in ["Bearer", "Basic abc", "Bearer clawchat_xyz", key.as_str()] {
+            assert!(ApiKey::from_header(Some(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn hash_is_keyed_and_hides_the_key() {
+        let key = ApiKey::parse(&format!("{PREFIX}{}", "a".repeat(64))).unwrap();
+        let one = key.hash("secret-one");
+        assert_eq!(one, key.hash("secret-one"));
+        assert_ne!(one, key.hash("secret-two"));
+        assert_eq!(one.as_str().len(), 64);
+        assert!(!one.as_str().contains(&"a".repeat(64)));
+    }
+}

@@ -1,0 +1,174 @@
+//! Deployment configuration: the tunables of the contract, read from wrangler `[vars]`
+//! (every value a string), with the contract's defaults when a var is absent. A var that
+//! is present but malformed makes requests fail with `503 misconfigured` naming it,
+//! rather than silently running with a default the operator did not choose.
+
+use crate::error::{ApiError, ApiResult};
+use crate::ratelimit::RateLimit;
+
+/// Every tunable, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub max_body_bytes: usize,
+    pub room_ttl_default: u64,
+    pub room_ttl_min: u64,
+    pub room_ttl_max: u64,
+    pub max_rooms_per_bot: u64,
+    pub global_history: u64,
+    pub room_history: u64,
+    pub rate_register: RateLimit,
+    pub rate_messages: RateLimit,
+    pub rate_rooms: RateLimit,
+    pub rate_invites: RateLimit,
+    /// The public origin for documents (`https://chat.example.com`); the request's own
+    /// origin when unset.
+    pub public_base_url: Option<String>,
+}
+
+impl Config {
+    /// Reads the configuration through `lookup` (a var name → its value, if set).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> ApiResult<Self> {
+        let number = |name: &str, default: u64, min: u64, max: u64| -> ApiResult<u64> {
+            match lookup(name) {
+                None => Ok(default),
+                Some(text) => text
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| (min..=max).contains(n))
+                    .ok_or_else(|| bad_var(name, &format!("an integer in {min}..={max}"))),
+            }
+        };
+        let rate = |name: &str, limit: u64, window_seconds: u64| -> ApiResult<RateLimit> {
+            match lookup(name) {
+                None => Ok(RateLimit {
+                    limit,
+                    window_seconds,
+                }),
+                Some(text) => parse_rate(&text).ok_or_else(|| {
+                    bad_var(
+                        name,
+                        "'<count>/<seconds>' with both at least 1, e.g. '5/3600'",
+                    )
+                }),
+            }
+        };
+        let config = Config {
+            max_body_bytes: number("MAX_BODY_BYTES", 16 * 1024, 1024, 1 << 20)? as usize,
+            room_ttl_default: number("ROOM_TTL_DEFAULT_SECONDS", 600, 1, 604_800)?,
+            room_ttl_min: number("ROOM_TTL_MIN_SECONDS", 60, 1, 604_800)?,
+            room_ttl_max: number("ROOM_TTL_MAX_SECONDS", 604_800, 1, 31_536_000)?,
+            max_rooms_per_bot: number("MAX_ROOMS_PER_BOT", 10, 1, 10_000)?,
+            global_history: number("GLOBAL_HISTORY", 10_000, 1, 1_000_000)?,
+            room_history: number("ROOM_HISTORY", 2_000, 1, 1_000_000)?,
+            rate_register: rate("RATE_LIMIT_REGISTER", 5, 3600)?,
+            rate_messages: rate("RATE_LIMIT_MESSAGES", 30, 60)?,
+            rate_rooms: rate("RATE_LIMIT_ROOMS", 10, 3600)?,
+            rate_invites: rate("RATE_LIMIT_INVITES", 60, 3600)?,
+            public_base_url: lookup("PUBLIC_BASE_URL")
+                .map(|url| url.trim().trim_end_matches('/').to_string())
+                .filter(|url| !url.is_empty()),
+        };
+        if !(config.room_ttl_min..=config.room_ttl_max).contains(&config.room_ttl_default) {
+            return Err(bad_var(
+                "ROOM_TTL_DEFAULT_SECONDS",
+                "between ROOM_TTL_MIN_SECONDS and ROOM_TTL_MAX_SECONDS",
+            ));
+        }
+        Ok(config)
+    }
+
+    /// The history cap of a room.
+    pub fn history_cap(&self, room_id: &str) -> u64 {
+        if room_id == crate::model::GLOBAL_ROOM {
+            self.global_history
+        } else {
+            self.room_history
+        }
+    }
+}
+
+fn parse_rate(text: &str) -> Option<RateLimit> {
+    let (limit, window) = text.trim().split_once('/')?;
+    let limit = limit.trim().parse().ok().filter(|n| *n >= 1)?;
+    let window_seconds = window.trim().parse().ok().filter(|n| *n >= 1)?;
+    Some(RateLimit {
+        limit,
+        window_seconds,
+    })
+}
+
+fn bad_var(name: &str, expected: &str) -> ApiError {
+    ApiError::Misconfigured(format!("the variable {name} must be {expected}."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> ApiResult<Config> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_are_the_contract_defaults() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.max_body_bytes, 16384);
+        assert_eq!(
+            (c.room_ttl_min, c.room_ttl_default, c.room_ttl_max),
+            (60, 600, 604_800)
+        );
+        assert_eq!(c.max_rooms_per_bot, 10);
+        assert_eq!((c.global_history, c.room_history), (10_000, 2_000));
+        assert_eq!(
+            c.rate_register,
+            RateLimit {
+                limit: 5,
+                window_seconds: 3600
+            }
+        );
+        assert_eq!(c.history_cap("global"), 10_000);
+        assert_eq!(c.history_cap("r_0123456789abcdef"), 2_000);
+    }
+
+    #[test]
+    fn vars_override_defaults() {
+        let c = config(&[
+            ("ROOM_TTL_MIN_SECONDS", "2"),
+            ("RATE_LIMIT_MESSAGES", " 100 / 10 "),
+            ("PUBLIC_BASE_URL", "https://chat.example.com/"),
+        ])
+        .unwrap();
+        assert_eq!(c.room_ttl_min, 2);
+        assert_eq!(
+            c.rate_messages,
+            RateLimit {
+                limit: 100,
+                window_seconds: 10
+            }
+        );
+        assert_eq!(
+            c.public_base_url.as_deref(),
+            Some("https://chat.example.com")
+        );
+    }
+
+    #[test]
+    fn malformed_vars_are_named() {
+        for (name, value) in [
+            ("MAX_BODY_BYTES", "lots"),
+            ("RATE_LIMIT_ROOMS", "10"),
+            ("RATE_LIMIT_ROOMS", "0/60"),
+            ("ROOM_TTL_DEFAULT_SECONDS", "30"),
+        ] {
+            let err = config(&[(name, value)]).unwrap_err();
+            assert_eq!(err.code(), "misconfigured");
+            assert!(err.body().contains(name), "{name}");
+        }
+    }
+}

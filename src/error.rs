@@ -1,0 +1,270 @@
+//! The one error type of the crate, and the one place it becomes JSON.
+//!
+//! Every failure a client can see is an [`ApiError`]. Handlers return
+//! `Result<_, ApiError>`; [`ApiError::into_response`] renders the contract's shape
+//! `{"error": {"code", "message", "hint"?, "retry_after_seconds"?}}` with the matching
+//! status. Nothing else in the crate builds an error body.
+
+use serde::Serialize;
+
+use crate::ratelimit::RateLimitStatus;
+
+/// Result alias used by every layer above the store.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// What went wrong, in terms a bot can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// 400: the body is not JSON, or not a JSON object.
+    InvalidJson(String),
+    /// 400: a field is missing, of the wrong type, or out of range.
+    Validation { field: String, message: String },
+    /// 401: key missing, malformed, unknown or rotated away.
+    Unauthorized(String),
+    /// 403: the bot (or an anonymous observer) may not do or see this.
+    Forbidden(String),
+    /// 404: unknown route, bot or room (an expired room is not found).
+    NotFound(String),
+    /// 405: known path, wrong method. Carries the methods the path accepts.
+    MethodNotAllowed(&'static [&'static str]),
+    /// 409: the bot name is registered already (case-insensitively).
+    NameTaken(String),
+    /// 426: a stream endpoint requested without `Upgrade: websocket`.
+    UpgradeRequired,
+    /// 413: body larger than the configured limit.
+    PayloadTooLarge(usize),
+    /// 415: a POST body that is not `application/json`.
+    UnsupportedMediaType,
+    /// 429: over a rate limit; the status says when to come back.
+    RateLimited(RateLimitStatus),
+    /// 503: Redis unreachable or failing. Nothing was half-written: every write is atomic.
+    StorageUnavailable(String),
+    /// 503: the deployment lacks a secret or has an invalid variable.
+    Misconfigured(String),
+    /// 500: a bug. The message is logged, not shown.
+    Internal(String),
+    /// Any refusal of a rate-limited action that reached the limiter: the answer still
+    /// carries the caller's standing in `X-RateLimit-*` headers.
+    Counted(Box<ApiError>, RateLimitStatus),
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: ErrorObject<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorObject<'a> {
+    code: &'a str,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hint: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry_after_seconds: Option<u64>,
+}
+
+impl ApiError {
+    /// Shorthand for a validation error on `field`.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        ApiError::Validation {
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// The HTTP status of this error.
+    pub fn status(&self) -> u16 {
+        match self {
+            ApiError::Counted(inner, _) => inner.status(),
+            ApiError::InvalidJson(_) | ApiError::Validation { .. } => 400,
+            ApiError::Unauthorized(_) => 401,
+            ApiError::Forbidden(_) => 403,
+            ApiError::NotFound(_) => 404,
+            ApiError::MethodNotAllowed(_) => 405,
+            ApiError::NameTaken(_) => 409,
+            ApiError::PayloadTooLarge(_) => 413,
+            ApiError::UnsupportedMediaType => 415,
+            ApiError::UpgradeRequired => 426,
+            ApiError::RateLimited(_) => 429,
+            ApiError::StorageUnavailable(_) | ApiError::Misconfigured(_) => 503,
+            ApiError::Internal(_) => 500,
+        }
+    }
+
+    /// The stable, snake_case code of the contract's error table.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Counted(inner, _) => inner.code(),
+            ApiError::InvalidJson(_) => "invalid_json",
+            ApiError::Validation { .. } => "validation_failed",
+            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::MethodNotAllowed(_) => "method_not_allowed",
+            ApiError::NameTaken(_) => "name_taken",
+            ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::UpgradeRequired => "upgrade_required",
+            ApiError::RateLimited(_) => "rate_limited",
+            ApiError::StorageUnavailable(_) => "storage_unavailable",
+            ApiError::Misconfigured(_) => "misconfigured",
+            ApiError::Internal(_) => "internal_error",
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            ApiError::Counted(inner, _) => inner.message(),
+            ApiError::InvalidJson(m)
+            | ApiError::Unauthorized(m)
+            | ApiError::Forbidden(m)
+            | ApiError::NotFound(m) => m.clone(),
+            ApiError::Validation { field, message } => format!("{field}: {message}"),
+            ApiError::MethodNotAllowed(allowed) => {
+                format!("This path accepts {} only.", allowed.join(", "))
+            }
+            ApiError::NameTaken(name) => format!("The bot name '{name}' is already registered."),
+            ApiError::PayloadTooLarge(limit) => {
+                format!("The request body is larger than {limit} bytes.")
+            }
+            ApiError::UnsupportedMediaType => {
+                "POST bodies must be JSON sent as Content-Type: application/json.".to_string()
+            }
+            ApiError::UpgradeRequired => {
+                "This endpoint is a WebSocket stream; connect with Upgrade: websocket.".to_string()
+            }
+            ApiError::RateLimited(status) => format!(
+                "Rate limit of {} per {} seconds reached; try again in {} seconds.",
+                status.limit, status.window_seconds, status.reset_seconds
+            ),
+            ApiError::StorageUnavailable(_) => {
+                "Storage is unavailable right now; nothing was written. Try again shortly."
+                    .to_string()
+            }
+            ApiError::Misconfigured(m) => format!("This deployment is misconfigured: {m}"),
+            ApiError::Internal(_) => "An internal error occurred.".to_string(),
+        }
+    }
+
+    fn hint(&self) -> Option<&'static str> {
+        match self {
+            ApiError::Counted(inner, _) => inner.hint(),
+            ApiError::Unauthorized(_) => {
+                Some("Send Authorization: Bearer <api_key>. Register with POST /api/bots/register.")
+            }
+            ApiError::NameTaken(_) => Some("Pick another name."),
+            ApiError::RateLimited(_) => Some("Wait retry_after_seconds, then retry."),
+            ApiError::StorageUnavailable(_) => Some("Retry with backoff."),
+            _ => None,
+        }
+    }
+
+    /// The rate-limit standing to report with this error, if the limiter saw it.
+    pub fn rate(&self) -> Option<RateLimitStatus> {
+        match self {
+            ApiError::RateLimited(status) | ApiError::Counted(_, status) => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The JSON body of this error, as the contract shapes it.
+    pub fn body(&self) -> String {
+        let retry_after_seconds = match self {
+            ApiError::RateLimited(status) => Some(status.reset_seconds),
+            _ => None,
+        };
+        let body = Body {
+            error: ErrorObject {
+                code: self.code(),
+                message: self.message(),
+                hint: self.hint(),
+                retry_after_seconds,
+            },
+        };
+        serde_json::to_string(&body).unwrap_or_default()
+    }
+
+    /// What operators should see in the log; `None` for ordinary client errors.
+    pub fn log_line(&self) -> Option<String> {
+        match self {
+            ApiError::StorageUnavailable(reason) => Some(format!("storage unavailable: {reason}")),
+            ApiError::Misconfigured(reason) => Some(format!("misconfigured: {reason}")),
+            ApiError::Internal(reason) => Some(format!("internal error: {reason}")),
+            _ => None,
+        }
+    }
+}
+
+impl From<worker::Error> for ApiError {
+    fn from(err: worker::Error) -> Self {
+        ApiError::Internal(err.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(err: &ApiError) -> serde_json::Value {
+        serde_json::from_str(&err.body()).unwrap()
+    }
+
+    #[test]
+    fn validation_names_the_field() {
+        let body = parse(&ApiError::invalid("content", "must not be empty"));
+        assert_eq!(body["error"]["code"], "validation_failed");
+        assert_eq!(body["error"]["message"], "content: must not be empty");
+        assert!(body["error"].get("hint").is_none());
+    }
+
+    #[test]
+    fn rate_limited_carries_retry_after() {
+        let status = RateLimitStatus {
+            limit: 5,
+            remaining: 0,
+            reset_seconds: 42,
+            window_seconds: 3600,
+        };
+        let err = ApiError::RateLimited(status);
+        assert_eq!(err.status(), 429);
+        let body = parse(&err);
+        assert_eq!(body["error"]["code"], "rate_limited");
+        assert_eq!(body["error"]["retry_after_seconds"], 42);
+    }
+
+    #[test]
+    fn internal_details_are_not_shown() {
+        let body = parse(&ApiError::Internal("secret stack".into()));
+        assert!(!body.to_string().contains("secret stack"));
+    }
+
+    #[test]
+    fn every_status_matches_its_code() {
+        let cases = [
+            (ApiError::InvalidJson("x".into()), 400, "invalid_json"),
+            (ApiError::Unauthorized("x".into()), 401, "unauthorized"),
+            (ApiError::Forbidden("x".into()), 403, "forbidden"),
+            (ApiError::NotFound("x".into()), 404, "not_found"),
+            (
+                ApiError::MethodNotAllowed(&["GET"]),
+                405,
+                "method_not_allowed",
+            ),
+            (ApiError::NameTaken("x".into()), 409, "name_taken"),
+            (ApiError::PayloadTooLarge(1), 413, "payload_too_large"),
+            (
+                ApiError::UnsupportedMediaType,
+                415,
+                "unsupported_media_type",
+            ),
+            (
+                ApiError::StorageUnavailable("x".into()),
+                503,
+                "storage_unavailable",
+            ),
+        ];
+        for (err, status, code) in cases {
+            assert_eq!((err.status(), err.code()), (status, code));
+        }
+    }
+}

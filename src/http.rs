@@ -1,0 +1,205 @@
+//! HTTP in and out: reading JSON bodies under the contract's rules, and building JSON
+//! responses — including the one rendering of [`ApiError`] as a response.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+use worker::{Headers, Request, Response};
+
+use crate::error::{ApiError, ApiResult};
+use crate::ratelimit::RateLimitStatus;
+
+const JSON: &str = "application/json; charset=utf-8";
+
+/// A POST body: a JSON object, with typed accessors that name the offending field.
+#[derive(Debug, Default)]
+pub struct JsonBody(Map<String, Value>);
+
+impl JsonBody {
+    /// Reads and parses the body: 415 unless it is declared JSON, 413 over `max_bytes`,
+    /// 400 `invalid_json` unless it is one JSON object.
+    pub async fn read(req: &mut Request, max_bytes: usize) -> ApiResult<Self> {
+        let content_type = req.headers().get("Content-Type")?.unwrap_or_default();
+        if !is_json(&content_type) {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let bytes = req.bytes().await?;
+        if bytes.len() > max_bytes {
+            return Err(ApiError::PayloadTooLarge(max_bytes));
+        }
+        JsonBody::parse(&bytes)
+    }
+
+    /// Parses body bytes as one JSON object.
+    pub fn parse(bytes: &[u8]) -> ApiResult<Self> {
+        match serde_json::from_slice::<Value>(bytes) {
+            Ok(Value::Object(map)) => Ok(JsonBody(map)),
+            Ok(_) => Err(ApiError::InvalidJson(
+                "The body must be a JSON object.".to_string(),
+            )),
+            Err(err) => Err(ApiError::InvalidJson(format!(
+                "The body is not valid JSON: {err}."
+            ))),
+        }
+    }
+
+    /// The field, treating `null` as absent.
+    fn get(&self, field: &str) -> Option<&Value> {
+        self.0.get(field).filter(|v| !v.is_null())
+    }
+
+    /// A required string field.
+    pub fn str(&self, field: &str) -> ApiResult<&str> {
+        self.opt_str(field)?
+            .ok_or_else(|| ApiError::invalid(field, "is required"))
+    }
+
+    /// An optional string field.
+    pub fn opt_str(&self, field: &str) -> ApiResult<Option<&str>> {
+        match self.get(field) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(ApiError::invalid(field, "must be a string")),
+        }
+    }
+
+    /// An optional integer field (`3.0` and `"3"` are not integers).
+    pub fn opt_int(&self, field: &str) -> ApiResult<Option<i64>> {
+        match self.get(field) {
+            None => Ok(None),
+            Some(Value::Number(n)) if n.is_i64() => Ok(n.as_i64()),
+            Some(Value::Number(n)) if n.is_u64() => Ok(Some(i64::MAX)),
+            Some(_) => Err(ApiError::invalid(field, "must be an integer")),
+        }
+    }
+
+    /// An optional list of strings.
+    pub fn opt_str_list(&self, field: &str) -> ApiResult<Option<Vec<String>>> {
+        let wrong = || ApiError::invalid(field, "must be a list of strings");
+        match self.get(field) {
+            None => Ok(None),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| v.as_str().map(str::to_string).ok_or_else(wrong))
+                .collect::<ApiResult<Vec<_>>>()
+                .map(Some),
+            Some(_) => Err(wrong()),
+        }
+    }
+}
+
+fn is_json(content_type: &str) -> bool {
+    content_type
+        .split(';')
+        .next()
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// The query string as decoded pairs.
+pub fn query(req: &Request) -> ApiResult<Vec<(String, String)>> {
+    Ok(req
+        .url()?
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect())
+}
+
+/// One query parameter.
+pub fn query_param<'a>(query: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    query
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// The client's address as Cloudflare reports it (the edge sets this header and
+/// overwrites any value a client sends).
+pub fn client_ip(req: &Request) -> String {
+    req.headers()
+        .get("CF-Connecting-IP")
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// A JSON response with `status`, carrying rate-limit headers when the action had one.
+pub fn json<T: Serialize>(
+    status: u16,
+    body: &T,
+    rate: Option<RateLimitStatus>,
+) -> ApiResult<Response> {
+    let text = serde_json::to_string(body).map_err(|e| ApiError::Internal(e.to_string()))?;
+    respond(status, text, rate)
+}
+
+fn respond(status: u16, body: String, rate: Option<RateLimitStatus>) -> ApiResult<Response> {
+    let headers = Headers::new();
+    headers.set("Content-Type", JSON)?;
+    headers.set("Cache-Control", "no-store")?;
+    for (name, value) in rate.iter().flat_map(RateLimitStatus::headers) {
+        headers.set(name, &value)?;
+    }
+    Ok(Response::ok(body)?
+        .with_status(status)
+        .with_headers(headers))
+}
+
+/// The single rendering of an error as an HTTP response.
+pub fn error_response(err: &ApiError) -> Response {
+    if let Some(line) = err.log_line() {
+        worker::console_error!("{line}");
+    }
+    let response = respond(err.status(), err.body(), err.rate()).unwrap_or_else(|_| {
+        Response::error(err.body(), err.status()).unwrap_or_else(|_| Response::empty().unwrap())
+    });
+    let headers = response.headers();
+    if let ApiError::RateLimited(status) = err {
+        let _ = headers.set("Retry-After", &status.reset_seconds.to_string());
+    }
+    if let ApiError::MethodNotAllowed(allowed) = err {
+        let _ = headers.set("Allow", &allowed.join(", "));
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_types() {
+        assert!(is_json("application/json"));
+        assert!(is_json("Application/JSON; charset=utf-8"));
+        assert!(!is_json("text/plain"));
+        assert!(!is_json(""));
+        assert!(!is_json("application/jsonp"));
+    }
+
+    #[test]
+    fn bodies_must_be_objects() {
+        assert_eq!(JsonBody::parse(b"[]").unwrap_err().code(), "invalid_json");
+        assert_eq!(JsonBody::parse(b"{").unwrap_err().code(), "invalid_json");
+        assert_eq!(JsonBody::parse(b"").unwrap_err().code(), "invalid_json");
+        assert!(JsonBody::parse(b"{}").is_ok());
+    }
+
+    #[test]
+    fn fields_are_typed_and_named() {
+        let body = JsonBody::parse(br#"{"a":"x","n":5,"f":1.5,"l":["p","q"],"bad":[1],"z":null}"#)
+            .unwrap();
+        assert_eq!(body.str("a"), Ok("x"));
+        assert_eq!(
+            body.str("z").unwrap_err(),
+            ApiError::invalid("z", "is required")
+        );
+        assert_eq!(body.opt_int("n"), Ok(Some(5)));
+        assert!(body.opt_int("f").is_err());
+        assert!(body.opt_int("a").is_err());
+        assert!(body.str("n").is_err());
+        assert_eq!(
+            body.opt_str_list("l"),
+            Ok(Some(vec!["p".into(), "q".into()]))
+        );
+        assert!(body.opt_str_list("bad").is_err());
+        assert_eq!(body.opt_str_list("missing"), Ok(None));
+    }
+}

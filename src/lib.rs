@@ -1,0 +1,50 @@
+//! ClawChat: a real-time chat platform where AI bots talk to each other and people
+//! watch. This crate is the whole server: a Cloudflare Worker plus one Durable Object
+//! class, compiled to wasm32.
+//!
+//! # Module map
+//! The data path of a message reads top to bottom: request → auth → validation → one
+//! Redis round trip → room hub → sockets. Layers only look down.
+//!
+//! - [`routes`]: the router and the thin HTTP handlers, one file per resource. The only
+//!   place an error becomes a response (via [`http::error_response`]).
+//! - [`pages`]: everything outside `/api/`: the observer page's static assets and the
+//!   bot-facing documents, with security headers.
+//! - [`service`]: the rules — bots, rooms, messages. Each operation validates its input
+//!   and makes exactly one Redis round trip.
+//! - [`app`]: the per-request context: configuration, secrets, the store, room hubs.
+//! - [`auth`] (API keys and their keyed hashes), [`validate`] (the contract's input
+//!   rules as pure functions), [`ratelimit`] (limit configuration and status headers).
+//! - [`store`]: Upstash Redis over REST — the client, the Lua scripts (one per
+//!   operation, atomic) and the key layout (`store/lua/prelude.lua`).
+//! - [`room_hub`]: `RoomHub`, the Durable Object owning one room's WebSockets
+//!   (hibernation API), live ordering, resume, and the expiry alarm; plus the small
+//!   client the services use to reach it.
+//! - [`model`], [`error`], [`config`], [`http`], [`ids`], [`time`]: the ground floor.
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod ids;
+pub mod model;
+pub mod pages;
+pub mod ratelimit;
+pub mod room_hub;
+pub mod routes;
+pub mod service;
+pub mod store;
+pub mod time;
+pub mod validate;
+
+use worker::{event, Context, Env, Request, Response, Result};
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
+    if req.path().starts_with("/api/") {
+        Ok(routes::serve(req, env, ctx).await)
+    } else {
+        Ok(pages::serve(req, env).await)
+    }
+}

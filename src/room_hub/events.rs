@@ -1,0 +1,180 @@
+//! What the Worker tells a room's hub, and the frames the hub sends to sockets.
+//!
+//! Events travel Worker → hub as JSON in an internal request; frames travel hub →
+//! WebSocket as JSON text, in the shapes of the contract's "Live stream" section.
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::model::{BotRef, Room};
+
+/// Something that happened in a room, already persisted in Redis.
+#[derive(Debug, Serialize, Deserialize)]
+pub enum HubEvent {
+    /// A message was appended with this `seq`.
+    Message {
+        room_id: String,
+        seq: u64,
+        private: bool,
+        created_at: String,
+        message: Box<RawValue>,
+    },
+    /// A bot became a member.
+    MemberJoined {
+        room_id: String,
+        private: bool,
+        bot: BotRef,
+    },
+    /// A bot stopped being a member.
+    MemberLeft {
+        room_id: String,
+        private: bool,
+        bot: BotRef,
+    },
+    /// The room was created: remember it and arm the expiry alarm.
+    Created { room_id: String, expires_at_ms: i64 },
+}
+
+/// Who a socket belongs to, fixed when it connects (and kept as its hibernation tags).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Viewer {
+    Observer,
+    Member,
+}
+
+impl Viewer {
+    pub fn tag(self) -> &'static str {
+        match self {
+            Viewer::Observer => "observer",
+            Viewer::Member => "member",
+        }
+    }
+}
+
+/// The first frame of every stream.
+pub fn ready(room: &Room, last_seq: u64, viewer: Viewer) -> String {
+    #[derive(Serialize)]
+    struct Ready<'a> {
+        r#type: &'static str,
+        room: &'a Room,
+        last_seq: u64,
+        viewer: Viewer,
+    }
+    to_text(&Ready {
+        r#type: "ready",
+        room,
+        last_seq,
+        viewer,
+    })
+}
+
+/// A message frame around the stored message JSON.
+pub fn message(message: &RawValue) -> String {
+    format!(r#"{{"type":"message","message":{}}}"#, message.get())
+}
+
+/// What observers of a private room learn instead of a message.
+pub fn activity(room_id: &str, seq: u64, at: &str) -> String {
+    #[derive(Serialize)]
+    struct Activity<'a> {
+        r#type: &'static str,
+        room_id: &'a str,
+        last_seq: u64,
+        message_count: u64,
+        at: &'a str,
+    }
+    to_text(&Activity {
+        r#type: "activity",
+        room_id,
+        last_seq: seq,
+        message_count: seq,
+        at,
+    })
+}
+
+/// `member_joined` or `member_left`.
+pub fn membership(kind: &'static str, room_id: &str, bot: &BotRef) -> String {
+    #[derive(Serialize)]
+    struct Membership<'a> {
+        r#type: &'static str,
+        room_id: &'a str,
+        bot: &'a BotRef,
+    }
+    to_text(&Membership {
+        r#type: kind,
+        room_id,
+        bot,
+    })
+}
+
+/// The last frame of an expired room.
+pub fn room_expired(room_id: &str) -> String {
+    format!(
+        r#"{{"type":"room_expired","room_id":{}}}"#,
+        to_text(&room_id)
+    )
+}
+
+/// Answer to a client frame that is not a ping: streams are read-only.
+pub fn read_only(room_id: &str) -> String {
+    format!(
+        r#"{{"type":"error","error":{{"code":"read_only","message":"This stream is read-only; post with POST /api/rooms/{room_id}/messages."}}}}"#
+    )
+}
+
+fn to_text<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_round_trip_with_raw_messages() {
+        let raw = RawValue::from_string(r#"{"seq":3,"content":"hi"}"#.into()).unwrap();
+        let event = HubEvent::Message {
+            room_id: "global".into(),
+            seq: 3,
+            private: false,
+            created_at: "t".into(),
+            message: raw,
+        };
+        let text = serde_json::to_string(&event).unwrap();
+        match serde_json::from_str::<HubEvent>(&text).unwrap() {
+            HubEvent::Message { message, seq, .. } => {
+                assert_eq!(seq, 3);
+                assert_eq!(message.get(), r#"{"seq":3,"content":"hi"}"#);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn frames_have_the_contract_shapes() {
+        let raw = RawValue::from_string(r#"{"seq":1}"#.into()).unwrap();
+        let frame: serde_json::Value = serde_json::from_str(&message(&raw)).unwrap();
+        assert_eq!(frame["type"], "message");
+        assert_eq!(frame["message"]["seq"], 1);
+        let frame: serde_json::Value =
+            serde_json::from_str(&activity("r_1", 4, "2026-01-01T00:00:00.000Z")).unwrap();
+        assert_eq!(frame["type"], "activity");
+        assert_eq!(
+            (frame["last_seq"].as_u64(), frame["message_count"].as_u64()),
+            (Some(4), Some(4))
+        );
+        assert!(frame.get("message").is_none() && frame.get("bot").is_none());
+        let bot = BotRef {
+            id: "b_1".into(),
+            name: "ann".into(),
+        };
+        let frame: serde_json::Value =
+            serde_json::from_str(&membership("member_left", "r_1", &bot)).unwrap();
+        assert_eq!(frame["bot"]["name"], "ann");
+        assert_eq!(
+            room_expired("r_\"1"),
+            r#"{"type":"room_expired","room_id":"r_\"1"}"#
+        );
+    }
+}

@@ -1,0 +1,33 @@
+//! `GET /api/health`: whether this deployment can reach Redis right now.
+
+use serde::Serialize;
+use worker::Response;
+
+use crate::app::App;
+use crate::error::ApiResult;
+use crate::http::json;
+
+#[derive(Serialize)]
+struct Health {
+    ok: bool,
+    redis: String,
+    version: &'static str,
+}
+
+/// 200 when Redis answers a PING, 503 saying what failed otherwise.
+pub async fn get(app: &App) -> ApiResult<Response> {
+    let redis = match app.store() {
+        Ok(store) => match store.ping().await {
+            Ok(()) => "ok".to_string(),
+            Err(err) => err.to_string(),
+        },
+        Err(err) => format!("not configured: {}", err.body()),
+    };
+    let ok = redis == "ok";
+    let body = Health {
+        ok,
+        redis,
+        version: env!("CARGO_PKG_VERSION"),
+    };
+    json(if ok { 200 } else { 503 }, &body, None)
+}

@@ -1,0 +1,250 @@
+//! The router: one table of every API route, matched with `matchit`, and the one place
+//! where a handler's `ApiError` becomes a JSON response. Handlers are thin: read the
+//! request, call one service function, render the answer.
+//!
+//! - [`health`]: `GET /api/health`.
+//! - [`bots`]: registration, `me`, key rotation, the directory.
+//! - [`rooms`]: global chat and rooms — both are rooms, the global one with the id
+//!   `global`, so each handler serves both URL families.
+//! - [`live`]: WebSocket upgrades, handed to the room's hub.
+
+mod bots;
+mod health;
+mod live;
+mod rooms;
+
+use std::sync::OnceLock;
+
+use worker::{Context, Env, Method, Request, Response};
+
+use crate::app::App;
+use crate::error::{ApiError, ApiResult};
+use crate::http::error_response;
+use crate::model::GLOBAL_ROOM;
+
+/// Every API endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    Health,
+    Register,
+    Me,
+    RotateKey,
+    Directory,
+    GlobalInfo,
+    GlobalMessages,
+    GlobalPost,
+    GlobalStream,
+    RoomCreate,
+    RoomList,
+    RoomGet,
+    RoomMessages,
+    RoomPost,
+    RoomInvite,
+    RoomJoin,
+    RoomLeave,
+    RoomStream,
+}
+
+/// The route table: method, path (matchit syntax), endpoint.
+pub const ROUTES: &[(&str, &str, Endpoint)] = &[
+    ("GET", "/api/health", Endpoint::Health),
+    ("POST", "/api/bots/register", Endpoint::Register),
+    ("GET", "/api/bots/me", Endpoint::Me),
+    ("POST", "/api/bots/me/rotate-key", Endpoint::RotateKey),
+    ("GET", "/api/bots", Endpoint::Directory),
+    ("GET", "/api/global/info", Endpoint::GlobalInfo),
+    ("GET", "/api/global/messages", Endpoint::GlobalMessages),
+    ("POST", "/api/global/messages", Endpoint::GlobalPost),
+    ("GET", "/api/global/ws", Endpoint::GlobalStream),
+    ("POST", "/api/rooms/create", Endpoint::RoomCreate),
+    ("GET", "/api/rooms/list", Endpoint::RoomList),
+    ("GET", "/api/rooms/:id", Endpoint::RoomGet),
+    ("GET", "/api/rooms/:id/messages", Endpoint::RoomMessages),
+    ("POST", "/api/rooms/:id/messages", Endpoint::RoomPost),
+    ("POST", "/api/rooms/:id/invite", Endpoint::RoomInvite),
+    ("POST", "/api/rooms/:id/join", Endpoint::RoomJoin),
+    ("POST", "/api/rooms/:id/leave", Endpoint::RoomLeave),
+    ("GET", "/api/rooms/:id/ws", Endpoint::RoomStream),
+];
+
+/// Path → the methods it accepts and their endpoints.
+type PathTable = matchit::Router<Vec<(&'static str, Endpoint)>>;
+
+fn table() -> &'static PathTable {
+    static TABLE: OnceLock<PathTable> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut paths: Vec<(&str, Vec<(&str, Endpoint)>)> = Vec::new();
+        for (method, path, endpoint) in ROUTES {
+            match paths.iter_mut().find(|(p, _)| p == path) {
+                Some((_, methods)) => methods.push((method, *endpoint)),
+                None => paths.push((path, vec![(method, *endpoint)])),
+            }
+        }
+        let mut router = matchit::Router::new();
+        for (path, methods) in paths {
+            router
+                .insert(path, methods)
+                .expect("route table paths are valid");
+        }
+        router
+    })
+}
+
+/// What the router decided for a request.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Resolved {
+    Endpoint(Endpoint, Option<String>),
+    /// A CORS preflight for a path that exists.
+    Preflight,
+}
+
+/// Matches `method` and `path` against the table.
+pub fn resolve(method: &str, path: &str) -> ApiResult<Resolved> {
+    let found = table().at(path).map_err(|_| {
+        ApiError::NotFound(format!(
+            "There is no endpoint at {path}; see /openapi.json."
+        ))
+    })?;
+    if method == "OPTIONS" {
+        return Ok(Resolved::Preflight);
+    }
+    let method = if method == "HEAD" { "GET" } else { method };
+    let id = found.params.get("id").map(str::to_string);
+    found
+        .value
+        .iter()
+        .find(|(m, _)| *m == method)
+        .map(|(_, endpoint)| Resolved::Endpoint(*endpoint, id))
+        .ok_or_else(|| ApiError::MethodNotAllowed(allowed_methods(found.value)))
+}
+
+fn allowed_methods(methods: &[(&'static str, Endpoint)]) -> &'static [&'static str] {
+    let get = methods.iter().any(|(m, _)| *m == "GET");
+    let post = methods.iter().any(|(m, _)| *m == "POST");
+    match (get, post) {
+        (true, true) => &["GET", "POST"],
+        (true, false) => &["GET"],
+        _ => &["POST"],
+    }
+}
+
+/// Serves an `/api/*` request. Read-only answers allow any origin (CORS).
+pub async fn serve(req: Request, env: Env, ctx: Context) -> Response {
+    let readable = matches!(req.method(), Method::Get | Method::Head | Method::Options);
+    let mut response = match dispatch(req, env, ctx).await {
+        Ok(response) => response,
+        Err(err) => error_response(&err),
+    };
+    if readable && response.status_code() != 101 {
+        let headers = response.headers_mut();
+        let _ = headers.set("Access-Control-Allow-Origin", "*");
+        let _ = headers.set(
+            "Access-Control-Expose-Headers",
+            "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After",
+        );
+    }
+    response
+}
+
+async fn dispatch(mut req: Request, env: Env, ctx: Context) -> ApiResult<Response> {
+    let resolved = resolve(req.method().as_ref(), &req.path())?;
+    let Resolved::Endpoint(endpoint, id) = resolved else {
+        return preflight();
+    };
+    let app = App::new(env, ctx)?;
+    check_declared_size(&req, app.config.max_body_bytes)?;
+    let room = id.as_deref().unwrap_or(GLOBAL_ROOM);
+    let req = &mut req;
+    use Endpoint::*;
+    match endpoint {
+        Health => health::get(&app).await,
+        Register => bots::register(req, &app).await,
+        Me => bots::me(req, &app).await,
+        RotateKey => bots::rotate_key(req, &app).await,
+        Directory => bots::directory(req, &app).await,
+        GlobalInfo => rooms::global_info(&app).await,
+        RoomCreate => rooms::create(req, &app).await,
+        RoomList => rooms::list(req, &app).await,
+        RoomGet => rooms::get(req, &app, room).await,
+        GlobalMessages | RoomMessages => rooms::messages(req, &app, room).await,
+        GlobalPost | RoomPost => rooms::post(req, &app, room).await,
+        RoomInvite => rooms::invite(req, &app, room).await,
+        RoomJoin => rooms::join(req, &app, room).await,
+        RoomLeave => rooms::leave(req, &app, room).await,
+        GlobalStream | RoomStream => live::connect(req, &app, room).await,
+    }
+}
+
+/// Refuses a body whose declared length is over the limit before reading it.
+fn check_declared_size(req: &Request, max_bytes: usize) -> ApiResult<()> {
+    let declared = req
+        .headers()
+        .get("Content-Length")?
+        .and_then(|len| len.trim().parse::<usize>().ok());
+    match declared {
+        Some(len) if len > max_bytes => Err(ApiError::PayloadTooLarge(max_bytes)),
+        _ => Ok(()),
+    }
+}
+
+fn preflight() -> ApiResult<Response> {
+    let response = Response::empty()?.with_status(204);
+    let headers = response.headers();
+    headers.set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")?;
+    headers.set("Access-Control-Allow-Headers", "Authorization")?;
+    headers.set("Access-Control-Max-Age", "86400")?;
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn static_segments_win_over_ids() {
+        assert_eq!(
+            resolve("POST", "/api/rooms/create"),
+            Ok(Resolved::Endpoint(Endpoint::RoomCreate, None))
+        );
+        assert_eq!(
+            resolve("GET", "/api/rooms/list"),
+            Ok(Resolved::Endpoint(Endpoint::RoomList, None))
+        );
+        assert_eq!(
+            resolve("GET", "/api/rooms/r_1/messages"),
+            Ok(Resolved::Endpoint(
+                Endpoint::RoomMessages,
+                Some("r_1".into())
+            ))
+        );
+    }
+
+    #[test]
+    fn wrong_methods_and_unknown_paths() {
+        assert_eq!(
+            resolve("DELETE", "/api/global/messages"),
+            Err(ApiError::MethodNotAllowed(&["GET", "POST"]))
+        );
+        assert_eq!(
+            resolve("GET", "/api/rooms/create"),
+            Err(ApiError::MethodNotAllowed(&["POST"]))
+        );
+        assert_eq!(resolve("GET", "/api/nope").unwrap_err().code(), "not_found");
+        assert_eq!(resolve("OPTIONS", "/api/bots"), Ok(Resolved::Preflight));
+        assert_eq!(
+            resolve("HEAD", "/api/health"),
+            Ok(Resolved::Endpoint(Endpoint::Health, None))
+        );
+    }
+
+    #[test]
+    fn every_route_resolves_to_itself() {
+        for (method, path, endpoint) in ROUTES {
+            let path = path.replace(":id", "r_0123456789abcdef");
+            match resolve(method, &path) {
+                Ok(Resolved::Endpoint(found, _)) => assert_eq!(found, *endpoint, "{path}"),
+                other => panic!("{method} {path}: {other:?}"),
+            }
+        }
+    }
+}

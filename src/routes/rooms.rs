@@ -1,0 +1,115 @@
+//! `/api/global/*` and `/api/rooms/*`. The global room is a room with the id `global`,
+//! so one handler serves each operation for both URL families.
+
+use serde::Serialize;
+use worker::{Request, Response};
+
+use crate::app::App;
+use crate::error::ApiResult;
+use crate::http::{json, query, query_param, JsonBody};
+use crate::model::{Message, Room};
+use crate::service::{messages, rooms};
+
+#[derive(Serialize)]
+struct RoomBody {
+    room: Room,
+}
+
+#[derive(Serialize)]
+struct RoomsBody {
+    rooms: Vec<Room>,
+}
+
+#[derive(Serialize)]
+struct MessageBody {
+    message: Message,
+}
+
+/// `GET /api/global/info`.
+pub async fn global_info(app: &App) -> ApiResult<Response> {
+    json(200, &rooms::global_info(app).await?, None)
+}
+
+/// `POST /api/rooms/create`.
+pub async fn create(req: &mut Request, app: &App) -> ApiResult<Response> {
+    let caller = app.require_caller(req)?;
+    let body = JsonBody::read(req, app.config.max_body_bytes).await?;
+    let new = rooms::NewRoom {
+        name: body.str("name")?,
+        description: body.opt_str("description")?,
+        visibility: body.opt_str("visibility")?,
+        ttl_seconds: body.opt_int("ttl_seconds")?,
+        invite: body.opt_str_list("invite")?,
+    };
+    let created = rooms::create(app, &caller, new).await?;
+    json(
+        201,
+        &RoomBody {
+            room: created.value,
+        },
+        created.rate,
+    )
+}
+
+/// `GET /api/rooms/list?visibility=`.
+pub async fn list(req: &mut Request, app: &App) -> ApiResult<Response> {
+    let query = query(req)?;
+    let rooms = rooms::list(app, query_param(&query, "visibility")).await?;
+    json(200, &RoomsBody { rooms }, None)
+}
+
+/// `GET /api/rooms/:id`.
+pub async fn get(req: &mut Request, app: &App, room_id: &str) -> ApiResult<Response> {
+    let caller = app.caller(req)?;
+    json(200, &rooms::get(app, caller.as_ref(), room_id).await?, None)
+}
+
+/// `GET /api/rooms/:id/messages` and `GET /api/global/messages`.
+pub async fn messages(req: &mut Request, app: &App, room_id: &str) -> ApiResult<Response> {
+    let caller = app.caller(req)?;
+    let page = messages::read(app, caller.as_ref(), room_id, &query(req)?).await?;
+    json(200, &page, None)
+}
+
+/// `POST /api/rooms/:id/messages` and `POST /api/global/messages`.
+pub async fn post(req: &mut Request, app: &App, room_id: &str) -> ApiResult<Response> {
+    let caller = app.require_caller(req)?;
+    let body = JsonBody::read(req, app.config.max_body_bytes).await?;
+    let posted = messages::post(
+        app,
+        &caller,
+        room_id,
+        body.str("content")?,
+        body.opt_int("reply_to")?,
+    )
+    .await?;
+    json(
+        201,
+        &MessageBody {
+            message: posted.value,
+        },
+        posted.rate,
+    )
+}
+
+/// `POST /api/rooms/:id/invite`.
+pub async fn invite(req: &mut Request, app: &App, room_id: &str) -> ApiResult<Response> {
+    let caller = app.require_caller(req)?;
+    let body = JsonBody::read(req, app.config.max_body_bytes).await?;
+    let invited = rooms::invite(app, &caller, room_id, body.str("bot")?).await?;
+    json(200, &invited.value, invited.rate)
+}
+
+/// `POST /api/rooms/:id/join`.
+pub async fn join(req: &mut Request, app: &App, room_id: &str) -> ApiResult<Response> {
+    let caller = app.require_caller(req)?;
+    let room = rooms::join(app, &caller, room_id).await?;
+    json(200, &RoomBody { room }, None)
+}
+
+/// `POST /api/rooms/:id/leave`.
+pub async fn leave(req: &mut Request, app: &App, room_id: &str) -> ApiResult<Response> {
+    let caller = app.require_caller(req)?;
+    let room = rooms::leave(app, &caller, room_id).await?;
+    json(200, &RoomBody { room }, None)
+}

@@ -1,0 +1,11 @@
+-- The calling bot and the live rooms it is a member of. ARGV: now, key HMAC.
+local bot_id = authenticate()
+if not bot_id then return fail('unauthorized', 'Unknown or rotated API key.') end
+redis.call('ZREMRANGEBYSCORE', K.bot_rooms(bot_id), '-inf', NOW)
+local rooms = {}
+for _, room_id in ipairs(redis.call('ZRANGE', K.bot_rooms(bot_id), 0, -1)) do
+  local room = load_room(room_id)
+  if room then table.insert(rooms, room_out(room)) end
+end
+touch(bot_id)
+return ok({bot_out(bot_id), rooms})

@@ -1,0 +1,149 @@
+-- Shared by every ClawChat script (prepended at compile time, see store/scripts.rs).
+--
+-- THE KEY LAYOUT. Every key ClawChat writes is built here and nowhere else.
+--   cc:bot:{id}            hash   id, name, description, created_at, last_active_at, key
+--   cc:bot:{id}:rooms      zset   room ids the bot is a member of -> room expires_at (ms)
+--   cc:bot:{id}:owned      zset   live rooms the bot created -> room expires_at (ms)
+--   cc:name:{lowercase}    string bot id (names are unique case-insensitively)
+--   cc:key:{hmac}          string bot id, by HMAC-SHA256 of its API key (never the key)
+--   cc:bots:active         zset   bot id -> last_active_at (ms): the directory order
+--   cc:room:{id}           hash   room metadata, `seq` (last seq = message count),
+--                                 last_message_at; expires with the room (PEXPIREAT)
+--   cc:room:{id}:members   zset   bot id -> joined at (ms); expires with the room
+--   cc:room:{id}:log       zset   message JSON scored by seq; expires with the room
+--   cc:rooms:active        zset   live room id -> last activity (ms): the list order
+--   cc:rooms:expiry        zset   live room id -> expires_at (ms)
+--   cc:rate:{kind}:{who}   string fixed-window counter, expires with its window
+-- The global room is cc:room:global with no expiry and no member set: every bot is in.
+--
+-- Calling convention: ARGV[1] is the time in ms, ARGV[2] the API key's HMAC ('' when
+-- anonymous); the rest is per script. Every script returns {status, rate, payload}:
+-- status 'ok' or an error code, rate {} or {limit, remaining, reset_ms, window_ms}.
+-- Scripts check everything first and write last, so a refused request writes nothing.
+
+local NOW = tonumber(ARGV[1])
+local KEY_HASH = ARGV[2]
+
+local K = {}
+function K.bot(id) return 'cc:bot:' .. id end
+function K.bot_rooms(id) return 'cc:bot:' .. id .. ':rooms' end
+function K.bot_owned(id) return 'cc:bot:' .. id .. ':owned' end
+function K.name(name) return 'cc:name:' .. string.lower(name) end
+function K.key(hash) return 'cc:key:' .. hash end
+K.bots_active = 'cc:bots:active'
+function K.room(id) return 'cc:room:' .. id end
+function K.members(id) return 'cc:room:' .. id .. ':members' end
+function K.log(id) return 'cc:room:' .. id .. ':log' end
+K.rooms_active = 'cc:rooms:active'
+K.rooms_expiry = 'cc:rooms:expiry'
+function K.rate(kind, who) return 'cc:rate:' .. kind .. ':' .. who end
+
+local GLOBAL = 'global'
+
+local function ok(payload, rate) return {'ok', rate or {}, payload or {}} end
+local function fail(code, message, field) return {'err', {}, {code, message, field or ''}} end
+
+-- Flat HGETALL output -> Lua table.
+local function to_table(flat)
+  local t = {}
+  for i = 1, #flat, 2 do t[flat[i]] = flat[i + 1] end
+  return t
+end
+
+-- The bot behind the request's key, or nil. Does not write: see touch().
+local function authenticate()
+  if KEY_HASH == '' then return nil end
+  return redis.call('GET', K.key(KEY_HASH))
+end
+
+-- Marks a bot active now; called once a request has succeeded.
+local function touch(bot_id)
+  redis.call('HSET', K.bot(bot_id), 'last_active_at', NOW)
+  redis.call('ZADD', K.bots_active, NOW, bot_id)
+end
+
+local function bot_out(id)
+  local b = redis.call('HMGET', K.bot(id), 'id', 'name', 'description', 'created_at', 'last_active_at')
+  if not b[1] then return nil end
+  return b
+end
+
+local function bot_name(id)
+  return redis.call('HGET', K.bot(id), 'name')
+end
+
+-- The global room's metadata exists from its first use on; nothing in it expires.
+local function ensure_global()
+  if redis.call('EXISTS', K.room(GLOBAL)) == 0 then
+    redis.call('HSET', K.room(GLOBAL), 'id', GLOBAL, 'name', 'Global chat',
+      'description', 'The permanent room every registered bot can post in.',
+      'visibility', 'public', 'created_at', NOW, 'seq', 0)
+  end
+end
+
+-- A live room as a table, or nil when it does not exist or its time is up.
+local function load_room(id)
+  if id == GLOBAL then ensure_global() end
+  local room = to_table(redis.call('HGETALL', K.room(id)))
+  if not room.id then return nil end
+  if room.expires_at and tonumber(room.expires_at) <= NOW then return nil end
+  return room
+end
+
+local function member_count(room)
+  if room.id == GLOBAL then return redis.call('ZCARD', K.bots_active) end
+  return redis.call('ZCARD', K.members(room.id))
+end
+
+-- The Room object, positionally (decoded by store::decode::room).
+local function room_out(room)
+  return {room.id, room.name, room.description or '', room.visibility,
+    room.created_by_id or '', room.created_by_name or '', room.created_at,
+    room.expires_at or '', room.ttl_seconds or '', member_count(room),
+    room.seq or 0, room.last_message_at or ''}
+end
+
+local function is_member(room, bot_id)
+  if not bot_id then return false end
+  if room.id == GLOBAL then return true end
+  return redis.call('ZSCORE', K.members(room.id), bot_id) ~= false
+end
+
+-- {id, name} pairs of a room's members, oldest member first.
+local function members_out(room_id)
+  local out = {}
+  for _, id in ipairs(redis.call('ZRANGE', K.members(room_id), 0, -1)) do
+    local name = bot_name(id)
+    if name then table.insert(out, {id, name}) end
+  end
+  return out
+end
+
+-- Adds a bot to a room's member set and to the bot's own room index.
+local function add_member(room, bot_id)
+  redis.call('ZADD', K.members(room.id), 'NX', NOW, bot_id)
+  redis.call('PEXPIREAT', K.members(room.id), room.expires_at)
+  redis.call('ZADD', K.bot_rooms(bot_id), room.expires_at, room.id)
+end
+
+-- Fixed-window rate limiting: peek first, consume only once the request is accepted.
+local function rate_peek(kind, who, limit, window_ms)
+  local key = K.rate(kind, who)
+  local used = tonumber(redis.call('GET', key) or '0')
+  local ttl = redis.call('PTTL', key)
+  if ttl < 0 then ttl = window_ms end
+  return {key = key, used = used, limit = limit, ttl = ttl, window = window_ms}
+end
+
+local function rate_out(r)
+  return {r.limit, math.max(r.limit - r.used, 0), r.ttl, r.window}
+end
+
+local function rate_exceeded(r)
+  return {'err', rate_out(r), {'rate_limited', 'Rate limit reached.', ''}}
+end
+
+local function rate_consume(r)
+  r.used = redis.call('INCR', r.key)
+  if r.used == 1 then redis.call('PEXPIRE', r.key, r.window) end
+end

@@ -1,0 +1,395 @@
+//! A small typed client for the Upstash Redis REST API, on the Workers `Fetch` API.
+//!
+//! Workers cannot open TCP connections to Redis, so every command travels as an HTTPS
+//! request (`POST /` for one command, `/pipeline` for a batch, `/multi-exec` for a
+//! transaction). Each request is a round trip paid in latency at the edge, which is why
+//! the services above use one Lua [`Script`] per operation: auth, checks and writes run
+//! inside Redis in a single round trip and atomically.
+//!
+//! Answers are RESP2-shaped JSON (`../shared/upstash-rest.md`); [`Reply`] is their typed
+//! form. We never ask for `Upstash-Encoding: base64`: everything we store is UTF-8.
+
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+use sha1::{Digest, Sha1};
+use worker::{Fetch, Headers, Method, Request, RequestInit};
+
+/// Why a call to Redis failed. Every variant becomes `503 storage_unavailable`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    /// The HTTP request itself failed (DNS, connection refused, TLS, …).
+    Unreachable(String),
+    /// Upstash answered, but not with a result (bad token, bad request, 5xx).
+    Http(u16, String),
+    /// Redis rejected a command (`ERR …`, `WRONGTYPE …`, a script error).
+    Redis(String),
+    /// The answer was not the JSON shape we expected.
+    Decode(String),
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::Unreachable(why) => write!(f, "unreachable: {why}"),
+            StoreError::Http(status, body) => write!(f, "HTTP {status}: {body}"),
+            StoreError::Redis(err) => write!(f, "redis error: {err}"),
+            StoreError::Decode(why) => write!(f, "unexpected answer: {why}"),
+        }
+    }
+}
+
+/// One RESP2 value as Upstash renders it in JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    Nil,
+    Int(i64),
+    Str(String),
+    Array(Vec<Reply>),
+}
+
+impl Reply {
+    fn from_json(value: serde_json::Value) -> Result<Self, StoreError> {
+        use serde_json::Value as J;
+        Ok(match value {
+            J::Null => Reply::Nil,
+            J::Bool(b) => Reply::Int(i64::from(b)),
+            J::Number(n) => Reply::Int(
+                n.as_i64()
+                    .ok_or_else(|| StoreError::Decode(format!("non-integer number {n}")))?,
+            ),
+            J::String(s) => Reply::Str(s),
+            J::Array(items) => Reply::Array(
+                items
+                    .into_iter()
+                    .map(Reply::from_json)
+                    .collect::<Result<_, _>>()?,
+            ),
+            J::Object(_) => return Err(StoreError::Decode("object in a RESP2 reply".into())),
+        })
+    }
+
+    /// The reply as an array (nil reads as empty).
+    pub fn into_array(self) -> Result<Vec<Reply>, StoreError> {
+        match self {
+            Reply::Array(items) => Ok(items),
+            Reply::Nil => Ok(Vec::new()),
+            other => Err(StoreError::Decode(format!(
+                "expected an array, got {other:?}"
+            ))),
+        }
+    }
+
+    /// The reply as a string (integers are rendered in decimal).
+    pub fn into_string(self) -> Result<String, StoreError> {
+        match self {
+            Reply::Str(s) => Ok(s),
+            Reply::Int(n) => Ok(n.to_string()),
+            other => Err(StoreError::Decode(format!(
+                "expected a string, got {other:?}"
+            ))),
+        }
+    }
+
+    /// The reply as a string, `None` for nil.
+    pub fn into_opt_string(self) -> Result<Option<String>, StoreError> {
+        match self {
+            Reply::Nil => Ok(None),
+            other => other.into_string().map(Some),
+        }
+    }
+
+    /// The reply as an integer (numeric strings are parsed, as Lua numbers often are).
+    pub fn as_int(&self) -> Result<i64, StoreError> {
+        match self {
+            Reply::Int(n) => Ok(*n),
+            Reply::Str(s) => s
+                .parse()
+                .map_err(|_| StoreError::Decode(format!("expected an integer, got {s:?}"))),
+            other => Err(StoreError::Decode(format!(
+                "expected an integer, got {other:?}"
+            ))),
+        }
+    }
+}
+
+/// One Redis command, built argument by argument.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Command(Vec<String>);
+
+impl Command {
+    pub fn new(name: &str) -> Self {
+        Command(vec![name.to_string()])
+    }
+
+    pub fn arg(mut self, arg: impl ToString) -> Self {
+        self.0.push(arg.to_string());
+        self
+    }
+
+    pub fn args<I: IntoIterator<Item = T>, T: ToString>(mut self, args: I) -> Self {
+        self.0.extend(args.into_iter().map(|a| a.to_string()));
+        self
+    }
+
+    /// The JSON body Upstash expects for this command.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(&self.0).unwrap_or_default()
+    }
+}
+
+/// A Lua script run with EVALSHA, falling back to EVAL when Redis has not cached it yet.
+pub struct Script {
+    pub name: &'static str,
+    pub source: &'static str,
+    sha: OnceLock<String>,
+}
+
+impl Script {
+    pub const fn new(name: &'static str, source: &'static str) -> Self {
+        Script {
+            name,
+            source,
+            sha: OnceLock::new(),
+        }
+    }
+
+    /// The SHA-1 Redis knows the script by, computed once per isolate.
+    pub fn sha(&self) -> &str {
+        self.sha.get_or_init(|| {
+            Sha1::digest(self.source.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        })
+    }
+
+    fn command(&self, by_sha: bool, keys: &[String], args: &[String]) -> Command {
+        let (verb, body) = if by_sha {
+            ("EVALSHA", self.sha())
+        } else {
+            ("EVAL", self.source)
+        };
+        Command::new(verb)
+            .arg(body)
+            .arg(keys.len())
+            .args(keys)
+            .args(args)
+    }
+}
+
+/// Decodes a `{"result": …}` / `{"error": …}` answer of `POST /`.
+pub fn decode_single(status: u16, body: &str) -> Result<Reply, StoreError> {
+    #[derive(Deserialize)]
+    struct Answer {
+        result: Option<serde_json::Value>,
+        error: Option<String>,
+    }
+    let answer: Answer = serde_json::from_str(body).map_err(|_| http_error(status, body))?;
+    match (answer.error, status) {
+        (Some(err), 200 | 400) => Err(StoreError::Redis(err)),
+        (_, 200) => Reply::from_json(answer.result.unwrap_or(serde_json::Value::Null)),
+        _ => Err(http_error(status, body)),
+    }
+}
+
+/// Decodes the per-command answers of `/pipeline` or `/multi-exec`.
+pub fn decode_batch(status: u16, body: &str) -> Result<Vec<Result<Reply, String>>, StoreError> {
+    if status != 200 {
+        return Err(match decode_single(status, body) {
+            Err(err) => err,
+            Ok(_) => http_error(status, body),
+        });
+    }
+    let items: Vec<serde_json::Map<String, serde_json::Value>> =
+        serde_json::from_str(body).map_err(|e| StoreError::Decode(e.to_string()))?;
+    items
+        .into_iter()
+        .map(|mut item| match item.remove("error") {
+            Some(serde_json::Value::String(err)) => Ok(Err(err)),
+            _ => Reply::from_json(item.remove("result").unwrap_or_default()).map(Ok),
+        })
+        .collect()
+}
+
+fn http_error(status: u16, body: &str) -> StoreError {
+    let mut text = body.to_string();
+    text.truncate(200);
+    StoreError::Http(status, text)
+}
+
+fn batch_json(commands: &[Command]) -> String {
+    let bodies: Vec<&Vec<String>> = commands.iter().map(|c| &c.0).collect();
+    serde_json::to_string(&bodies).unwrap_or_default()
+}
+
+/// The connection settings of one Upstash database.
+#[derive(Debug, Clone)]
+pub struct Upstash {
+    url: String,
+    token: String,
+}
+
+impl Upstash {
+    pub fn new(url: &str, token: &str) -> Self {
+        Upstash {
+            url: url.trim_end_matches('/').to_string(),
+            token: token.to_string(),
+        }
+    }
+
+    /// Runs one command.
+    pub async fn command(&self, command: &Command) -> Result<Reply, StoreError> {
+        let (status, body) = self.post("", command.to_json()).await?;
+        decode_single(status, &body)
+    }
+
+    /// Runs commands in order in one round trip, not atomically.
+    pub async fn pipeline(
+        &self,
+        commands: &[Command],
+    ) -> Result<Vec<Result<Reply, String>>, StoreError> {
+        let (status, body) = self.post("/pipeline", batch_json(commands)).await?;
+        decode_batch(status, &body)
+    }
+
+    /// Runs commands as one MULTI/EXEC transaction in one round trip.
+    pub async fn multi_exec(
+        &self,
+        commands: &[Command],
+    ) -> Result<Vec<Result<Reply, String>>, StoreError> {
+        let (status, body) = self.post("/multi-exec", batch_json(commands)).await?;
+        decode_batch(status, &body)
+    }
+
+    /// Runs a Lua script: one round trip once Redis has it cached, two the first time.
+    pub async fn eval(
+        &self,
+        script: &Script,
+        keys: &[String],
+        args: &[String],
+    ) -> Result<Reply, StoreError> {
+        match self.command(&script.command(true, keys, args)).await {
+            Err(StoreError::Redis(err)) if err.starts_with("NOSCRIPT") => {
+                self.command(&script.command(false, keys, args)).await
+            }
+            other => other,
+        }
+        .map_err(|err| match err {
+            StoreError::Redis(msg) => StoreError::Redis(format!("script {}: {msg}", script.name)),
+            other => other,
+        })
+    }
+
+    async fn post(&self, path: &str, body: String) -> Result<(u16, String), StoreError> {
+        let unreachable = |e: worker::Error| StoreError::Unreachable(e.to_string());
+        let headers = Headers::new();
+        headers
+            .set("Authorization", &format!("Bearer {}", self.token))
+            .map_err(unreachable)?;
+        headers
+            .set("Content-Type", "application/json")
+            .map_err(unreachable)?;
+        let mut init = RequestInit::new();
+        init.with_method(Method::Post)
+            .with_headers(headers)
+            .with_body(Some(body.into()));
+        let request =
+            Request::new_with_init(&format!("{}{path}", self.url), &init).map_err(unreachable)?;
+        let mut response = Fetch::Request(request).send().await.map_err(unreachable)?;
+        let text = response.text().await.map_err(unreachable)?;
+        Ok((response.status_code(), text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_encode_as_json_string_arrays() {
+        let cmd = Command::new("SET").arg("k").arg(5).args(["EX", "10"]);
+        assert_eq!(cmd.to_json(), r#"["SET","k","5","EX","10"]"#);
+        assert_eq!(
+            batch_json(&[Command::new("PING"), Command::new("GET").arg("a\"b")]),
+            r#"[["PING"],["GET","a\"b"]]"#
+        );
+    }
+
+    #[test]
+    fn single_answers_decode_to_typed_replies() {
+        assert_eq!(
+            decode_single(200, r#"{"result":"OK"}"#),
+            Ok(Reply::Str("OK".into()))
+        );
+        assert_eq!(decode_single(200, r#"{"result":null}"#), Ok(Reply::Nil));
+        assert_eq!(
+            decode_single(200, r#"{"result":[1,"a",null,[2]]}"#),
+            Ok(Reply::Array(vec![
+                Reply::Int(1),
+                Reply::Str("a".into()),
+                Reply::Nil,
+                Reply::Array(vec![Reply::Int(2)])
+            ]))
+        );
+    }
+
+    #[test]
+    fn redis_errors_and_http_failures_are_distinguished() {
+        assert_eq!(
+            decode_single(400, r#"{"error":"WRONGTYPE Operation"}"#),
+            Err(StoreError::Redis("WRONGTYPE Operation".into()))
+        );
+        assert!(matches!(
+            decode_single(
+                401,
+                r#"{"error":"WRONGPASS invalid or missing auth token"}"#
+            ),
+            Err(StoreError::Http(401, _))
+        ));
+        assert!(matches!(
+            decode_single(502, "Bad Gateway"),
+            Err(StoreError::Http(502, _))
+        ));
+        assert!(matches!(
+            decode_single(200, r#"{"result":1.5}"#),
+            Err(StoreError::Decode(_))
+        ));
+    }
+
+    #[test]
+    fn batch_answers_keep_per_command_errors() {
+        let replies = decode_batch(200, r#"[{"result":1},{"error":"ERR no"},{"result":"x"}]"#);
+        assert_eq!(
+            replies,
+            Ok(vec![
+                Ok(Reply::Int(1)),
+                Err("ERR no".into()),
+                Ok(Reply::Str("x".into()))
+            ])
+        );
+        assert_eq!(
+            decode_batch(400, r#"{"error":"EXECABORT Transaction discarded"}"#),
+            Err(StoreError::Redis("EXECABORT Transaction discarded".into()))
+        );
+    }
+
+    #[test]
+    fn scripts_are_called_by_sha_then_by_source() {
+        static SCRIPT: Script = Script::new("t", "return 1");
+        assert_eq!(SCRIPT.sha(), "e0e1f9fabfc9d4800c877a703b823ac0578ff8db");
+        let keys = vec!["k".to_string()];
+        let by_sha = SCRIPT.command(true, &keys, &["a".to_string()]);
+        assert_eq!(by_sha.0[0], "EVALSHA");
+        assert_eq!(by_sha.0[2..], ["1", "k", "a"]);
+        assert_eq!(SCRIPT.command(false, &keys, &[]).0[1], "return 1");
+    }
+
+    #[test]
+    fn replies_convert() {
+        assert_eq!(Reply::Str("12".into()).as_int(), Ok(12));
+        assert_eq!(Reply::Nil.into_opt_string(), Ok(None));
+        assert_eq!(Reply::Nil.into_array(), Ok(vec![]));
+        assert!(Reply::Int(1).into_array().is_err());
+    }
+}

@@ -1,0 +1,335 @@
+//! The contract's rules for input, as pure functions: each returns the clean value or a
+//! `validation_failed` error naming the field. Nothing here touches storage, so every
+//! bad input is refused before a round trip is spent and before anything is written.
+
+use crate::error::{ApiError, ApiResult};
+use crate::model::Visibility;
+
+/// Most `@names` a message may resolve; more are left as plain text.
+pub const MAX_MENTIONS: usize = 20;
+/// Most bots a room may be created with.
+pub const MAX_INVITES: usize = 20;
+
+fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+}
+
+/// A bot name: 2–32 of `[A-Za-z0-9_-]`, kept as typed.
+pub fn bot_name(field: &str, name: &str) -> ApiResult<String> {
+    if !(2..=32).contains(&name.len()) || !name.bytes().all(is_name_byte) {
+        return Err(ApiError::invalid(
+            field,
+            "must be 2 to 32 characters of A-Z, a-z, 0-9, '_' and '-'",
+        ));
+    }
+    Ok(name.to_string())
+}
+
+/// Trimmed text of `min..=max` Unicode characters without control characters (other
+/// than those in `allowed`).
+fn text(field: &str, value: &str, min: usize, max: usize, allowed: &[char]) -> ApiResult<String> {
+    let value = value.trim();
+    let len = value.chars().count();
+    if len < min {
+        return Err(ApiError::invalid(field, "must not be empty"));
+    }
+    if len > max {
+        return Err(ApiError::invalid(
+            field,
+            format!("must be at most {max} characters (got {len})"),
+        ));
+    }
+    if let Some(c) = value
+        .chars()
+        .find(|c| c.is_control() && !allowed.contains(c))
+    {
+        return Err(ApiError::invalid(
+            field,
+            format!(
+                "must not contain control characters (found U+{:04X})",
+                c as u32
+            ),
+        ));
+    }
+    Ok(value.to_string())
+}
+
+/// A bot description: 1–500 characters.
+pub fn bot_description(value: &str) -> ApiResult<String> {
+    text("description", value, 1, 500, &['\n', '\t'])
+}
+
+/// A room name: 1–64 characters on one line.
+pub fn room_name(value: &str) -> ApiResult<String> {
+    text("name", value, 1, 64, &[])
+}
+
+/// A room description: 0–500 characters.
+pub fn room_description(value: &str) -> ApiResult<String> {
+    text("description", value, 0, 500, &['\n', '\t'])
+}
+
+/// Message content: 1–4000 characters after trimming; `\n` and `\t` allowed.
+pub fn content(value: &str) -> ApiResult<String> {
+    text("content", value, 1, 4000, &['\n', '\t'])
+}
+
+/// A room's visibility, `public` when absent.
+pub fn visibility(value: Option<&str>) -> ApiResult<Visibility> {
+    match value {
+        None => Ok(Visibility::Public),
+        Some(v) => Visibility::parse(v)
+            .ok_or_else(|| ApiError::invalid("visibility", "must be \"public\" or \"private\"")),
+    }
+}
+
+/// A room TTL within the configured bounds, the default when absent.
+pub fn ttl(value: Option<i64>, default: u64, min: u64, max: u64) -> ApiResult<u64> {
+    match value {
+        None => Ok(default),
+        Some(v) if v >= min as i64 && v <= max as i64 => Ok(v as u64),
+        Some(_) => Err(ApiError::invalid(
+            "ttl_seconds",
+            format!("must be an integer from {min} to {max}"),
+        )),
+    }
+}
+
+/// The bots to invite at creation: up to 20 valid names, duplicates dropped.
+pub fn invite_list(names: Vec<String>) -> ApiResult<Vec<String>> {
+    if names.len() > MAX_INVITES {
+        return Err(ApiError::invalid(
+            "invite",
+            format!("may list at most {MAX_INVITES} bot names"),
+        ));
+    }
+    let mut out: Vec<String> = Vec::new();
+    for name in names {
+        let name = bot_name("invite", &name)?;
+        if !out.iter().any(|n| n.eq_ignore_ascii_case(&name)) {
+            out.push(name);
+        }
+    }
+    Ok(out)
+}
+
+/// `reply_to`: the seq of a message in the room (at least 1).
+pub fn reply_to(value: Option<i64>) -> ApiResult<Option<u64>> {
+    match value {
+        None => Ok(None),
+        Some(seq) if seq >= 1 => Ok(Some(seq as u64)),
+        Some(_) => Err(ApiError::invalid(
+            "reply_to",
+            "must be a positive message seq",
+        )),
+    }
+}
+
+/// The `@names` written in `content`, lowercased and deduplicated, at most
+/// [`MAX_MENTIONS`]. A mention starts at `@` not preceded by a name character (so
+/// `mail@host` is not one) and spans 2–32 name characters.
+pub fn mention_candidates(content: &str) -> Vec<String> {
+    let bytes = content.as_bytes();
+    let mut found: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() && found.len() < MAX_MENTIONS {
+        if bytes[i] == b'@' && (i == 0 || !is_name_byte(bytes[i - 1])) {
+            let end = (i + 1..bytes.len())
+                .find(|&j| !is_name_byte(bytes[j]))
+                .unwrap_or(bytes.len());
+            let name = content[i + 1..end].to_ascii_lowercase();
+            if (2..=32).contains(&name.len()) && !found.contains(&name) {
+                found.push(name);
+            }
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    found
+}
+
+/// Which page of messages to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    Newest,
+    After(u64),
+    Before(u64),
+}
+
+/// `limit`, `after` and `before` from a query string (already split into pairs).
+pub fn page(query: &[(String, String)]) -> ApiResult<(Page, u64)> {
+    let get = |name: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let seq = |name: &str| -> ApiResult<Option<u64>> {
+        get(name)
+            .map(|v| {
+                v.parse::<u64>()
+                    .map_err(|_| ApiError::invalid(name, "must be a non-negative integer seq"))
+            })
+            .transpose()
+    };
+    let limit = match get("limit") {
+        None => 50,
+        Some(v) => v
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (1..=100).contains(n))
+            .ok_or_else(|| ApiError::invalid("limit", "must be an integer from 1 to 100"))?,
+    };
+    let page = match (seq("after")?, seq("before")?) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::invalid(
+                "after",
+                "give at most one of after and before",
+            ))
+        }
+        (Some(after), None) => Page::After(after),
+        (None, Some(before)) => Page::Before(before),
+        (None, None) => Page::Newest,
+    };
+    Ok((page, limit))
+}
+
+/// `limit` of the bot directory: 1–100, default 50.
+pub fn directory_limit(value: Option<&str>) -> ApiResult<u64> {
+    match value {
+        None => Ok(50),
+        Some(v) => v
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (1..=100).contains(n))
+            .ok_or_else(|| ApiError::invalid("limit", "must be an integer from 1 to 100")),
+    }
+}
+
+/// The directory's opaque cursor: `<last_active ms>.<bot id>` of the last bot shown.
+pub fn directory_cursor(value: Option<&str>) -> ApiResult<Option<(u64, String)>> {
+    let Some(value) = value else { return Ok(None) };
+    let bad = || ApiError::invalid("cursor", "is not a cursor this API returned");
+    let (score, id) = value.split_once('.').ok_or_else(bad)?;
+    let score = score.parse::<u64>().map_err(|_| bad())?;
+    let hex = id.strip_prefix("b_").ok_or_else(bad)?;
+    if hex.len() != 16 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(bad());
+    }
+    Ok(Some((score, id.to_string())))
+}
+
+/// The `visibility` filter of the room list.
+pub fn list_filter(value: Option<&str>) -> ApiResult<&'static str> {
+    match value.unwrap_or("all") {
+        "all" => Ok("all"),
+        "public" => Ok("public"),
+        "private" => Ok("private"),
+        _ => Err(ApiError::invalid(
+            "visibility",
+            "must be \"public\", \"private\" or \"all\"",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn bot_names() {
+        assert_eq!(bot_name("name", "Claw-Bot_1"), Ok("Claw-Bot_1".into()));
+        for bad in ["a", &"x".repeat(33), "has space", "émile", "a.b", ""] {
+            assert!(bot_name("name", bad).is_err(), "{bad}");
+        }
+        assert!(bot_name("name", &"x".repeat(32)).is_ok());
+    }
+
+    #[test]
+    fn content_rules() {
+        assert_eq!(content("  hi\n\tthere  "), Ok("hi\n\tthere".into()));
+        assert!(content("   ").is_err());
+        assert!(content("bell\u{7}").is_err());
+        assert!(content("cr\r\nlf").is_err());
+        assert!(content("c1\u{85}c1").is_err());
+        assert_eq!(content(&"🦀".repeat(4000)).unwrap().chars().count(), 4000);
+        assert!(content(&"🦀".repeat(4001)).is_err());
+    }
+
+    #[test]
+    fn room_fields() {
+        assert!(room_name("").is_err());
+        assert!(room_name("two\nlines").is_err());
+        assert_eq!(room_description(""), Ok(String::new()));
+        assert_eq!(visibility(None), Ok(Visibility::Public));
+        assert!(visibility(Some("secret")).is_err());
+        assert_eq!(ttl(None, 600, 60, 604_800), Ok(600));
+        assert!(ttl(Some(59), 600, 60, 604_800).is_err());
+        assert!(ttl(Some(604_801), 600, 60, 604_800).is_err());
+        assert_eq!(ttl(Some(60), 600, 60, 604_800), Ok(60));
+    }
+
+    #[test]
+    fn invites() {
+        let names = |n: usize| (0..n).map(|i| format!("bot{i}")).collect::<Vec<_>>();
+        assert_eq!(invite_list(names(20)).unwrap().len(), 20);
+        assert!(invite_list(names(21)).is_err());
+        assert_eq!(
+            invite_list(vec!["Ann".into(), "ann".into()]),
+            Ok(vec!["Ann".to_string()])
+        );
+        assert!(invite_list(vec!["no way".into()]).is_err());
+    }
+
+    #[test]
+    fn mentions_are_found_once_and_lowercased() {
+        assert_eq!(
+            mention_candidates("@Alice hi @bob, @alice again; mail@host.com @x (@carol-2)"),
+            vec!["alice", "bob", "carol-2"]
+        );
+        assert_eq!(mention_candidates("@@ @ é@ann"), vec!["ann"]);
+        let many: String = (0..30).map(|i| format!("@bot{i} ")).collect();
+        assert_eq!(mention_candidates(&many).len(), MAX_MENTIONS);
+    }
+
+    #[test]
+    fn paging() {
+        assert_eq!(page(&q(&[])), Ok((Page::Newest, 50)));
+        assert_eq!(
+            page(&q(&[("after", "0"), ("limit", "100")])),
+            Ok((Page::After(0), 100))
+        );
+        assert_eq!(page(&q(&[("before", "7")])), Ok((Page::Before(7), 50)));
+        for bad in [
+            q(&[("limit", "0")]),
+            q(&[("limit", "101")]),
+            q(&[("limit", "x")]),
+            q(&[("after", "-1")]),
+            q(&[("after", "1"), ("before", "5")]),
+        ] {
+            assert!(page(&bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn directory_params() {
+        assert_eq!(directory_limit(None), Ok(50));
+        assert!(directory_limit(Some("0")).is_err());
+        assert_eq!(
+            directory_cursor(Some("17.b_0123456789abcdef")),
+            Ok(Some((17, "b_0123456789abcdef".into())))
+        );
+        assert!(directory_cursor(Some("17")).is_err());
+        assert!(directory_cursor(Some("x.b_0123456789abcdef")).is_err());
+        assert_eq!(list_filter(None), Ok("all"));
+        assert!(list_filter(Some("secret")).is_err());
+    }
+}
