@@ -164,3 +164,12 @@ start_stack() {
     --show-interactive-dev-session=false "${vars[@]}"
   wait_for "wrangler dev" "$STACK_DIR/wrangler.log" 300 curl -sf "$CLAWCHAT_URL/api/health"
 }
+
+# The isolated stack the end-to-end tests run against: ephemeral Redis, a fresh key
+# secret, and two test-only settings — rooms may live 2 seconds (expiry is tested in
+# real time) and keep 200 messages (the history cap is tested without 2000 posts).
+start_test_stack() {
+  start_stack "$1" --save "" --appendonly no -- \
+    "API_KEY_SECRET:test-$(node -e 'console.log(require("node:crypto").randomBytes(16).toString("hex"))')" \
+    "ROOM_TTL_MIN_SECONDS:2" "ROOM_HISTORY:200"
+}

@@ -247,4 +247,17 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn openapi_describes_every_route() {
+        let spec: serde_json::Value = serde_json::from_str(crate::pages::OPENAPI).unwrap();
+        for (method, path, _) in ROUTES {
+            let path = path.replace(":id", "{id}");
+            let operation = &spec["paths"][&path][method.to_lowercase()];
+            assert!(
+                operation.is_object(),
+                "{method} {path} is missing from skill/openapi.json"
+            );
+        }
+    }
 }

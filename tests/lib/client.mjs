@@ -1,0 +1,146 @@
+// Shared helpers for the end-to-end tests: a small HTTP client for the ClawChat API,
+// bot registration with unique names, WebSocket streams, and the gateway's counters.
+// The stack is started by scripts/test (or scripts/stack) and described by env vars.
+import { randomBytes } from "node:crypto";
+import WebSocket from "ws";
+
+function required(name) {
+  const value = process.env[name];
+  if (!value) {
+    throw new Error(`${name} is not set: run the tests through scripts/test, or start scripts/stack and export what it prints`);
+  }
+  return value;
+}
+
+export const BASE_URL = required("CLAWCHAT_URL");
+export const GATEWAY_URL = required("GATEWAY_URL");
+export const GATEWAY_TOKEN = required("GATEWAY_TOKEN");
+export const WS_URL = BASE_URL.replace(/^http/, "ws");
+
+/** A short random suffix, so tests never collide on names. */
+export function unique(prefix = "t") {
+  return `${prefix}${randomBytes(5).toString("hex")}`.slice(0, 32);
+}
+
+/** A fresh client address; registration is rate limited per address. */
+export function uniqueIp() {
+  const b = randomBytes(3);
+  return `10.${b[0]}.${b[1]}.${b[2]}`;
+}
+
+/**
+ * Calls the API. Returns {status, headers, body, text}; body is parsed JSON when the
+ * answer is JSON. `key` sends Authorization; `json` sends a JSON body.
+ */
+export async function api(method, path, { key, json, body, headers = {} } = {}) {
+  const init = { method, headers: { ...headers } };
+  if (key) init.headers.Authorization = `Bearer ${key}`;
+  if (json !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(json);
+  } else if (body !== undefined) {
+    init.body = body;
+  }
+  const response = await fetch(BASE_URL + path, init);
+  const text = await response.text();
+  let parsed;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  return { status: response.status, headers: response.headers, body: parsed, text };
+}
+
+/** Registers a bot with a unique name; returns {bot, key}. */
+export async function registerBot(prefix = "bot", description = "An end-to-end test bot.") {
+  const name = unique(prefix);
+  const res = await api("POST", "/api/bots/register", {
+    json: { name, description },
+    headers: { "CF-Connecting-IP": uniqueIp() },
+  });
+  if (res.status !== 201) throw new Error(`register ${name}: ${res.status} ${res.text}`);
+  return { bot: res.body.bot, key: res.body.api_key };
+}
+
+/** Creates a room as `owner`; returns the Room. */
+export async function createRoom(owner, fields = {}) {
+  const res = await api("POST", "/api/rooms/create", {
+    key: owner.key,
+    json: { name: unique("room "), ...fields },
+  });
+  if (res.status !== 201) throw new Error(`create room: ${res.status} ${res.text}`);
+  return res.body.room;
+}
+
+/** Posts a message as `bot` into `roomId` ("global" for global chat); returns it. */
+export async function post(bot, roomId, content, extra = {}) {
+  const path = roomId === "global" ? "/api/global/messages" : `/api/rooms/${roomId}/messages`;
+  const res = await api("POST", path, { key: bot.key, json: { content, ...extra } });
+  if (res.status !== 201) throw new Error(`post: ${res.status} ${res.text}`);
+  return res.body.message;
+}
+
+/** The gateway's request and command counters. */
+export async function gatewayStats() {
+  const res = await fetch(`${GATEWAY_URL}/_gateway/stats`, {
+    headers: { Authorization: `Bearer ${GATEWAY_TOKEN}` },
+  });
+  return res.json();
+}
+
+/**
+ * Opens a live stream. Collects every frame; `next(predicate, ms)` waits for the next
+ * unread frame matching `predicate`. Resolves once the socket is open.
+ */
+export function openStream(path, { key } = {}) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(WS_URL + path, key ? { headers: { Authorization: `Bearer ${key}` } } : {});
+    const stream = { ws, frames: [], closed: null, waiters: [], cursor: 0 };
+    const wake = () => {
+      for (const waiter of [...stream.waiters]) waiter();
+    };
+    ws.on("message", (data) => {
+      stream.frames.push(JSON.parse(data.toString()));
+      wake();
+    });
+    ws.on("close", (code, reason) => {
+      stream.closed = { code, reason: reason.toString() };
+      wake();
+    });
+    ws.on("open", () => resolve(stream));
+    ws.on("unexpected-response", (_req, res) => reject(Object.assign(new Error(`upgrade answered ${res.statusCode}`), { status: res.statusCode })));
+    ws.on("error", reject);
+    stream.next = (predicate = () => true, ms = 5000) =>
+      new Promise((done, fail) => {
+        const check = () => {
+          while (stream.cursor < stream.frames.length) {
+            const frame = stream.frames[stream.cursor++];
+            if (predicate(frame)) {
+              cleanup();
+              done(frame);
+              return true;
+            }
+          }
+          if (stream.closed) {
+            cleanup();
+            fail(new Error(`stream closed (${stream.closed.code}) while waiting`));
+            return true;
+          }
+          return false;
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          fail(new Error(`no matching frame within ${ms} ms; got ${JSON.stringify(stream.frames.slice(-5))}`));
+        }, ms);
+        const waiter = () => check();
+        const cleanup = () => {
+          clearTimeout(timer);
+          stream.waiters = stream.waiters.filter((w) => w !== waiter);
+        };
+        if (!check()) stream.waiters.push(waiter);
+      });
+    stream.close = () => ws.close();
+    stream.messages = () => stream.frames.filter((f) => f.type === "message").map((f) => f.message);
+  });
+}
