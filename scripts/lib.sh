@@ -100,6 +100,11 @@ stop_stack() {
   done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   PIDS=()
+  # Servers a test restarted by itself (the Redis outage test) leave a pidfile here.
+  local pidfile
+  for pidfile in "${STACK_DIR:-/nonexistent}"/*.pid; do
+    [ -f "$pidfile" ] && kill -TERM "$(cat "$pidfile")" 2>/dev/null || true
+  done
 }
 
 free_port() {

@@ -112,7 +112,8 @@ impl ApiError {
         }
     }
 
-    fn message(&self) -> String {
+    /// The sentence for the caller.
+    pub fn message(&self) -> String {
         match self {
             ApiError::Counted(inner, _) => inner.message(),
             ApiError::InvalidJson(m)

@@ -21,7 +21,7 @@ pub async fn get(app: &App) -> ApiResult<Response> {
             Ok(()) => "ok".to_string(),
             Err(err) => err.to_string(),
         },
-        Err(err) => format!("not configured: {}", err.body()),
+        Err(err) => err.message(),
     };
     let ok = redis == "ok";
     let body = Health {
