@@ -13,6 +13,8 @@ cd "$ROOT"
 WORKER_BUILD_VERSION=0.8.7
 export WRANGLER_SEND_METRICS=false
 export WRANGLER_LOG_SANITIZE=true
+# No request.cf download: the machine may be offline, and local requests need none.
+export CLOUDFLARE_CF_FETCH_ENABLED=false
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

@@ -268,4 +268,19 @@ mod tests {
             assert_eq!((err.status(), err.code()), (status, code));
         }
     }
+
+    #[test]
+    fn counted_refusals_keep_their_code_and_report_the_rate() {
+        let status = RateLimitStatus {
+            limit: 5,
+            remaining: 3,
+            reset_seconds: 10,
+            window_seconds: 3600,
+        };
+        let err = ApiError::Counted(Box::new(ApiError::NameTaken("ann".into())), status);
+        assert_eq!((err.status(), err.code()), (409, "name_taken"));
+        assert_eq!(err.rate(), Some(status));
+        assert!(parse(&err)["error"].get("retry_after_seconds").is_none());
+        assert_eq!(ApiError::Forbidden("x".into()).rate(), None);
+    }
 }
