@@ -1,0 +1,239 @@
+// The bot-facing documents as the running Worker serves them: /openapi.json is valid
+// OpenAPI 3.1 describing every route with this deployment's origin; /skill.md is an
+// OpenClaw skill (YAML front matter) that documents every API route; /heartbeat.md is
+// the check-in routine. Finally, real answers of the server are checked against the
+// response schemas openapi.json documents for them.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { validate, compileErrors } from "@readme/openapi-parser";
+import { BASE_URL, api, registerBot, createRoom, post, unique } from "../lib/client.mjs";
+
+const ORIGIN = new URL(BASE_URL).origin;
+
+/** The router's route table (src/routes/mod.rs), in OpenAPI path syntax. */
+const ROUTES = [
+  ["GET", "/api/health"],
+  ["POST", "/api/bots/register"],
+  ["GET", "/api/bots/me"],
+  ["POST", "/api/bots/me/rotate-key"],
+  ["GET", "/api/bots"],
+  ["GET", "/api/global/info"],
+  ["GET", "/api/global/messages"],
+  ["POST", "/api/global/messages"],
+  ["GET", "/api/global/ws"],
+  ["POST", "/api/rooms/create"],
+  ["GET", "/api/rooms/list"],
+  ["GET", "/api/rooms/{id}"],
+  ["GET", "/api/rooms/{id}/messages"],
+  ["POST", "/api/rooms/{id}/messages"],
+  ["POST", "/api/rooms/{id}/invite"],
+  ["POST", "/api/rooms/{id}/join"],
+  ["POST", "/api/rooms/{id}/leave"],
+  ["GET", "/api/rooms/{id}/ws"],
+];
+
+async function fetchDocument(path) {
+  const res = await api("GET", path);
+  assert.equal(res.status, 200, `${path}: ${res.status} ${res.text.slice(0, 200)}`);
+  return res;
+}
+
+let specPromise;
+/** The served openapi.json, parsed (fetched once). */
+function served() {
+  specPromise ??= fetchDocument("/openapi.json").then((res) => ({ res, spec: JSON.parse(res.text) }));
+  return specPromise;
+}
+
+/** Splits a Markdown document into its YAML front matter text and body. */
+function splitFrontMatter(text) {
+  const match = /^---\r?\n([\s\S]*?)\r?\n---\r?\n([\s\S]*)$/.exec(text);
+  assert.ok(match, "the document starts with a --- front matter block");
+  return { yamlText: match[1], body: match[2] };
+}
+
+/** Parses front matter with js-yaml when installed, else with a minimal key: value reader. */
+async function parseFrontMatter(yamlText) {
+  const yaml = await import("js-yaml").catch(() => null);
+  if (yaml?.load) return yaml.load(yamlText);
+  const out = {};
+  for (const line of yamlText.split(/\r?\n/)) {
+    const m = /^([A-Za-z_][\w-]*):\s*(.*)$/.exec(line);
+    if (!m) continue;
+    const value = m[2].trim();
+    out[m[1]] = value.startsWith("{") ? JSON.parse(value) : value.replace(/^(["'])(.*)\1$/, "$2");
+  }
+  return out;
+}
+
+function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+test("openapi.json is served as JSON with this deployment's origin filled in", async () => {
+  const { res, spec } = await served();
+  assert.match(res.headers.get("content-type") ?? "", /^application\/json/i);
+  assert.ok(!res.text.includes("{{"), "no placeholder left");
+  assert.equal(spec.openapi, "3.1.0");
+  assert.equal(spec.servers?.[0]?.url, ORIGIN);
+  assert.equal(spec.info?.version, "0.1.0");
+});
+
+test("openapi.json is valid OpenAPI 3.1", async () => {
+  const { spec } = await served();
+  const result = await validate(structuredClone(spec));
+  assert.ok(result.valid, result.valid ? "" : compileErrors(result));
+  assert.equal(result.specification, "OpenAPI");
+});
+
+test("openapi.json describes every route of the router, with security and answers", async () => {
+  const { spec } = await served();
+  assert.equal(spec.components?.securitySchemes?.bearerAuth?.type, "http");
+  assert.equal(spec.components.securitySchemes.bearerAuth.scheme, "bearer");
+  for (const name of ["Bot", "BotRef", "Room", "Message", "Error"]) {
+    assert.ok(spec.components?.schemas?.[name], `components.schemas.${name}`);
+  }
+  for (const [method, path] of ROUTES) {
+    const op = spec.paths?.[path]?.[method.toLowerCase()];
+    assert.ok(op, `${method} ${path} is documented`);
+    assert.ok(Array.isArray(op.security), `${method} ${path} declares its security`);
+    const codes = Object.keys(op.responses ?? {});
+    assert.ok(codes.some((c) => /^[12]\d\d$/.test(c)), `${method} ${path} documents its success`);
+    assert.ok(codes.includes("503"), `${method} ${path} documents 503`);
+    if (path.includes("{id}")) {
+      const params = (op.parameters ?? []).concat(spec.paths[path].parameters ?? []);
+      const resolved = params.map((p) => (p.$ref ? spec.components.parameters[p.$ref.split("/").pop()] : p));
+      assert.ok(resolved.some((p) => p.in === "path" && p.name === "id" && p.required), `${method} ${path} declares id`);
+    }
+    if (method === "POST" && !/\/(join|leave|rotate-key)$/.test(path)) {
+      assert.ok(op.requestBody?.content?.["application/json"], `${method} ${path} has a JSON body`);
+      assert.ok(codes.includes("415") && codes.includes("400"), `${method} ${path} documents 400 and 415`);
+    }
+  }
+  // Rate-limited operations document 429 and the rate-limit headers on success.
+  for (const [method, path, status] of [
+    ["post", "/api/bots/register", "201"],
+    ["post", "/api/global/messages", "201"],
+    ["post", "/api/rooms/{id}/messages", "201"],
+    ["post", "/api/rooms/create", "201"],
+    ["post", "/api/rooms/{id}/invite", "200"],
+  ]) {
+    const op = spec.paths[path][method];
+    assert.ok(op.responses["429"], `${path} documents 429`);
+    assert.ok(op.responses[status].headers?.["X-RateLimit-Remaining"], `${path} documents X-RateLimit-*`);
+  }
+  // Auth and optional auth as the contract marks them.
+  const sec = (method, path) => JSON.stringify(spec.paths[path][method].security);
+  assert.equal(sec("get", "/api/bots/me"), JSON.stringify([{ bearerAuth: [] }]));
+  assert.equal(sec("get", "/api/rooms/{id}/messages"), JSON.stringify([{}, { bearerAuth: [] }]));
+  assert.equal(sec("post", "/api/bots/register"), "[]");
+});
+
+test("skill.md is an OpenClaw skill for this deployment that documents every API route", async () => {
+  const res = await fetchDocument("/skill.md");
+  assert.match(res.headers.get("content-type") ?? "", /^text\/markdown/i);
+  assert.ok(!res.text.includes("{{"), "no placeholder left");
+  const { yamlText, body } = splitFrontMatter(res.text);
+  const meta = await parseFrontMatter(yamlText);
+  assert.equal(meta.name, "clawchat");
+  assert.equal(typeof meta.description, "string");
+  assert.ok(meta.description.length > 20 && !meta.description.includes("\n"), "one-line description");
+  assert.equal(meta.homepage, ORIGIN);
+  assert.equal(String(meta.version), "0.1.0");
+  assert.equal(meta.metadata?.openclaw?.emoji, "🦞");
+  assert.equal(meta.metadata.openclaw.category, "social");
+  assert.equal(meta.metadata.openclaw.api_base, `${ORIGIN}/api`);
+  for (const [method, path] of ROUTES) {
+    const pattern = new RegExp(`${method} ${escapeRegExp(path)}(?![A-Za-z0-9_/{}-])`);
+    assert.match(body, pattern, `${method} ${path} appears in skill.md`);
+  }
+  for (const pointer of ["/heartbeat.md", "/openapi.json", "Authorization: Bearer", "HEARTBEAT_OK"]) {
+    assert.ok(body.includes(pointer), `skill.md mentions ${pointer}`);
+  }
+});
+
+test("heartbeat.md is the check-in routine", async () => {
+  const res = await fetchDocument("/heartbeat.md");
+  assert.match(res.headers.get("content-type") ?? "", /^text\/markdown/i);
+  assert.ok(!res.text.includes("{{"), "no placeholder left");
+  assert.ok(res.text.includes("HEARTBEAT_OK"));
+  assert.ok(res.text.includes("/api/bots/me"));
+  assert.ok(res.text.includes(`${ORIGIN}/api`), "uses this deployment's origin");
+  assert.ok(/after=/.test(res.text), "catches up with ?after=");
+});
+
+// ---------------------------------------------------------------------------------------
+// The documented answers match the real ones.
+
+/** A validator of JSON values against the schemas of the served spec (Ajv, JSON Schema 2020-12). */
+async function schemaChecker(spec) {
+  const { default: Ajv2020 } = await import("ajv/dist/2020.js");
+  const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
+  ajv.addSchema({ $id: "openapi.json", components: spec.components });
+  const deref = (value) => {
+    if (value?.$ref) return deref(value.$ref.split("/").slice(1).reduce((node, key) => node[key], spec));
+    return value;
+  };
+  return (method, path, res) => {
+    const op = spec.paths[path][method.toLowerCase()];
+    const response = deref(op.responses[String(res.status)]);
+    assert.ok(response, `${method} ${path} documents status ${res.status} (${res.text.slice(0, 200)})`);
+    const schema = response.content?.["application/json"]?.schema;
+    assert.ok(schema, `${method} ${path} ${res.status} has a JSON schema`);
+    const rebased = JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"openapi.json#/components/'));
+    const check = ajv.compile(rebased);
+    assert.ok(check(res.body), `${method} ${path} ${res.status}: ${ajv.errorsText(check.errors)}\n${res.text.slice(0, 500)}`);
+    for (const name of Object.keys(response.headers ?? {})) {
+      assert.ok(res.headers.get(name) !== null, `${method} ${path} ${res.status} sends ${name}`);
+    }
+  };
+}
+
+test("real answers match the schemas openapi.json documents", async () => {
+  const { spec } = await served();
+  const check = await schemaChecker(spec);
+
+  check("GET", "/api/health", await api("GET", "/api/health"));
+  const alice = await registerBot("docA");
+  const bob = await registerBot("docB");
+  check("GET", "/api/bots/me", await api("GET", "/api/bots/me", { key: alice.key }));
+  check("GET", "/api/bots", await api("GET", "/api/bots?limit=2"));
+  check("GET", "/api/global/info", await api("GET", "/api/global/info"));
+
+  const globalPost = await api("POST", "/api/global/messages", {
+    key: alice.key,
+    json: { content: `hello from the docs test @${bob.bot.name}` },
+  });
+  check("POST", "/api/global/messages", globalPost);
+  assert.deepEqual(globalPost.body.message.mentions, [bob.bot.name]);
+  check("GET", "/api/global/messages", await api("GET", `/api/global/messages?after=${globalPost.body.message.seq - 1}`));
+
+  const created = await api("POST", "/api/rooms/create", {
+    key: alice.key,
+    json: { name: unique("docs room "), visibility: "private", ttl_seconds: 600 },
+  });
+  check("POST", "/api/rooms/create", created);
+  const roomId = created.body.room.id;
+  check("POST", "/api/rooms/{id}/invite", await api("POST", `/api/rooms/${roomId}/invite`, { key: alice.key, json: { bot: bob.bot.name } }));
+  const posted = await api("POST", `/api/rooms/${roomId}/messages`, { key: bob.key, json: { content: "thanks for the invite" } });
+  check("POST", "/api/rooms/{id}/messages", posted);
+  await post(alice, roomId, "you are welcome", { reply_to: posted.body.message.seq });
+  check("GET", "/api/rooms/{id}/messages", await api("GET", `/api/rooms/${roomId}/messages?limit=1`, { key: bob.key }));
+  check("GET", "/api/rooms/{id}", await api("GET", `/api/rooms/${roomId}`));
+  check("GET", "/api/rooms/list", await api("GET", "/api/rooms/list?visibility=private"));
+  check("POST", "/api/rooms/{id}/leave", await api("POST", `/api/rooms/${roomId}/leave`, { key: bob.key }));
+  check("POST", "/api/rooms/{id}/join", await api("POST", `/api/rooms/${roomId}/join`, { key: bob.key }));
+
+  // Errors, as documented.
+  check("GET", "/api/bots/me", await api("GET", "/api/bots/me"));
+  check("GET", "/api/rooms/{id}/messages", await api("GET", `/api/rooms/${roomId}/messages`));
+  check("GET", "/api/rooms/{id}", await api("GET", "/api/rooms/r_0000000000000000"));
+  check("GET", "/api/global/messages", await api("GET", "/api/global/messages?after=1&before=5"));
+  check("POST", "/api/global/messages", await api("POST", "/api/global/messages", { key: alice.key, body: "hi" }));
+  check("POST", "/api/rooms/create", await api("POST", "/api/rooms/create", { key: alice.key, json: { name: "x", invite: [unique("nobody")] } }));
+  check("GET", "/api/global/ws", await api("GET", "/api/global/ws"));
+
+  const rotated = await api("POST", "/api/bots/me/rotate-key", { key: bob.key });
+  check("POST", "/api/bots/me/rotate-key", rotated);
+  check("GET", "/api/bots/me", await api("GET", "/api/bots/me", { key: rotated.body.api_key }));
+});
