@@ -5,8 +5,9 @@
 use crate::error::{ApiError, ApiResult};
 use crate::model::Visibility;
 
-/// Most `@names` a message may resolve; more are left as plain text.
-pub const MAX_MENTIONS: usize = 20;
+/// Most distinct `@names` of one message looked up in storage (the script keeps the first
+/// 20 that name registered bots); bounds the work a single message can cause.
+pub const MAX_MENTION_CANDIDATES: usize = 200;
 /// Most bots a room may be created with.
 pub const MAX_INVITES: usize = 20;
 
@@ -126,13 +127,13 @@ pub fn reply_to(value: Option<i64>) -> ApiResult<Option<u64>> {
 }
 
 /// The `@names` written in `content`, lowercased and deduplicated, at most
-/// [`MAX_MENTIONS`]. A mention starts at `@` not preceded by a name character (so
+/// [`MAX_MENTION_CANDIDATES`]. A mention starts at `@` not preceded by a name character (so
 /// `mail@host` is not one) and spans 2–32 name characters.
 pub fn mention_candidates(content: &str) -> Vec<String> {
     let bytes = content.as_bytes();
     let mut found: Vec<String> = Vec::new();
     let mut i = 0;
-    while i < bytes.len() && found.len() < MAX_MENTIONS {
+    while i < bytes.len() && found.len() < MAX_MENTION_CANDIDATES {
         if bytes[i] == b'@' && (i == 0 || !is_name_byte(bytes[i - 1])) {
             let end = (i + 1..bytes.len())
                 .find(|&j| !is_name_byte(bytes[j]))
@@ -297,7 +298,9 @@ mod tests {
         );
         assert_eq!(mention_candidates("@@ @ é@ann"), vec!["ann"]);
         let many: String = (0..30).map(|i| format!("@bot{i} ")).collect();
-        assert_eq!(mention_candidates(&many).len(), MAX_MENTIONS);
+        assert_eq!(mention_candidates(&many).len(), 30);
+        let too_many: String = (0..250).map(|i| format!("@b{i} ")).collect();
+        assert_eq!(mention_candidates(&too_many).len(), MAX_MENTION_CANDIDATES);
     }
 
     #[test]

@@ -1,12 +1,13 @@
 -- Appends a message: auth, access, reply check, rate limit, seq, append, trim, counters
 -- and expiry in one atomic step. ARGV: now, key HMAC, room id, message id, created_at
 -- (RFC 3339), content as a JSON string, reply_to seq or '', history cap, rate limit,
--- rate window ms, lowercase @names to resolve...
+-- rate window ms, lowercase @names to resolve (the first 20 registered ones count)...
 -- Returns {message JSON, joined (1 when posting made the bot a member), visibility}.
 local room_id, message_id, created_at, content_json = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local reply_to, cap = ARGV[7], tonumber(ARGV[8])
 local bot_id = authenticate()
 if not bot_id then return fail('unauthorized', 'Unknown or rotated API key.') end
+local limited = rate_peek('messages', bot_id, tonumber(ARGV[9]), tonumber(ARGV[10]))
 local room = load_room(room_id)
 if not room then return fail('not_found', 'No live room has the id ' .. room_id .. '.') end
 local member = is_member(room, bot_id)
@@ -17,11 +18,11 @@ local last_seq = tonumber(room.seq or 0)
 if reply_to ~= '' and tonumber(reply_to) > last_seq then
   return fail('validation', 'must be the seq of an earlier message in this room', 'reply_to')
 end
-local rate = rate_peek('messages', bot_id, tonumber(ARGV[9]), tonumber(ARGV[10]))
-if rate.used >= rate.limit then return rate_exceeded(rate) end
+if limited then return rate_exceeded() end
 
 local mentions, seen = {}, {}
 for i = 11, #ARGV do
+  if #mentions >= 20 then break end
   local id = redis.call('GET', K.name(ARGV[i]))
   if id and not seen[id] then
     seen[id] = true
@@ -39,10 +40,10 @@ redis.call('ZADD', K.log(room_id), seq, message)
 redis.call('ZREMRANGEBYRANK', K.log(room_id), 0, -(cap + 1))
 redis.call('HSET', K.room(room_id), 'last_message_at', NOW)
 if room_id ~= GLOBAL then
-  redis.call('PEXPIREAT', K.log(room_id), room.expires_at)
+  redis.call('PEXPIREAT', K.log(room_id), room.expires_at + KEY_GRACE_MS)
   redis.call('ZADD', K.rooms_active, NOW, room_id)
   if not member then add_member(room, bot_id) end
 end
-rate_consume(rate)
+rate_consume()
 touch(bot_id)
-return ok({message, member and 0 or 1, room.visibility}, rate_out(rate))
+return ok({message, member and 0 or 1, room.visibility})

@@ -8,18 +8,25 @@
 --   cc:key:{hmac}          string bot id, by HMAC-SHA256 of its API key (never the key)
 --   cc:bots:active         zset   bot id -> last_active_at (ms): the directory order
 --   cc:room:{id}           hash   room metadata, `seq` (last seq = message count),
---                                 last_message_at; expires with the room (PEXPIREAT)
---   cc:room:{id}:members   zset   bot id -> joined at (ms); expires with the room
---   cc:room:{id}:log       zset   message JSON scored by seq; expires with the room
+--                                 last_message_at
+--   cc:room:{id}:members   zset   bot id -> joined at (ms)
+--   cc:room:{id}:log       zset   message JSON scored by seq
 --   cc:rooms:active        zset   live room id -> last activity (ms): the list order
 --   cc:rooms:expiry        zset   live room id -> expires_at (ms)
 --   cc:rate:{kind}:{who}   string fixed-window counter, expires with its window
 -- The global room is cc:room:global with no expiry and no member set: every bot is in.
+-- A room is gone for every reader the instant its expires_at passes (load_room checks
+-- the clock); its hub's alarm then deletes its keys and index entries (room_purge).
+-- Each room key also carries PEXPIREAT expires_at + KEY_GRACE_MS, so Redis deletes it
+-- by itself should the alarm never run; the grace keeps the member set readable for the
+-- purge, which needs it to clean the members' own indexes.
 --
 -- Calling convention: ARGV[1] is the time in ms, ARGV[2] the API key's HMAC ('' when
 -- anonymous); the rest is per script. Every script returns {status, rate, payload}:
--- status 'ok' or an error code, rate {} or {limit, remaining, reset_ms, window_ms}.
--- Scripts check everything first and write last, so a refused request writes nothing.
+-- status 'ok' or 'err', rate {} or {limit, remaining, reset_ms, window_ms} (once the
+-- script has looked at the caller's limit, every answer reports it), payload the result
+-- or {code, message, field}. Scripts check everything first and write last, so a
+-- refused request writes nothing.
 
 local NOW = tonumber(ARGV[1])
 local KEY_HASH = ARGV[2]
@@ -39,9 +46,19 @@ K.rooms_expiry = 'cc:rooms:expiry'
 function K.rate(kind, who) return 'cc:rate:' .. kind .. ':' .. who end
 
 local GLOBAL = 'global'
+local KEY_GRACE_MS = 300000
 
-local function ok(payload, rate) return {'ok', rate or {}, payload or {}} end
-local function fail(code, message, field) return {'err', {}, {code, message, field or ''}} end
+-- The limit this request was checked against, once rate_peek has run.
+local RATE = nil
+
+local function rate_out(r)
+  return {r.limit, math.max(r.limit - r.used, 0), r.ttl, r.window}
+end
+
+local function ok(payload) return {'ok', RATE and rate_out(RATE) or {}, payload or {}} end
+local function fail(code, message, field)
+  return {'err', RATE and rate_out(RATE) or {}, {code, message, field or ''}}
+end
 
 -- Flat HGETALL output -> Lua table.
 local function to_table(flat)
@@ -122,28 +139,24 @@ end
 -- Adds a bot to a room's member set and to the bot's own room index.
 local function add_member(room, bot_id)
   redis.call('ZADD', K.members(room.id), 'NX', NOW, bot_id)
-  redis.call('PEXPIREAT', K.members(room.id), room.expires_at)
+  redis.call('PEXPIREAT', K.members(room.id), room.expires_at + KEY_GRACE_MS)
   redis.call('ZADD', K.bot_rooms(bot_id), room.expires_at, room.id)
 end
 
--- Fixed-window rate limiting: peek first, consume only once the request is accepted.
+-- Fixed-window rate limiting: peek first (true when the limit is reached), consume
+-- only once the request is accepted.
 local function rate_peek(kind, who, limit, window_ms)
   local key = K.rate(kind, who)
   local used = tonumber(redis.call('GET', key) or '0')
   local ttl = redis.call('PTTL', key)
   if ttl < 0 then ttl = window_ms end
-  return {key = key, used = used, limit = limit, ttl = ttl, window = window_ms}
+  RATE = {key = key, used = used, limit = limit, ttl = ttl, window = window_ms}
+  return used >= limit
 end
 
-local function rate_out(r)
-  return {r.limit, math.max(r.limit - r.used, 0), r.ttl, r.window}
-end
+local function rate_exceeded() return fail('rate_limited', 'Rate limit reached.') end
 
-local function rate_exceeded(r)
-  return {'err', rate_out(r), {'rate_limited', 'Rate limit reached.', ''}}
-end
-
-local function rate_consume(r)
-  r.used = redis.call('INCR', r.key)
-  if r.used == 1 then redis.call('PEXPIRE', r.key, r.window) end
+local function rate_consume()
+  RATE.used = redis.call('INCR', RATE.key)
+  if RATE.used == 1 then redis.call('PEXPIRE', RATE.key, RATE.window) end
 end

@@ -3,18 +3,18 @@
 local bot_id = authenticate()
 if not bot_id then return fail('unauthorized', 'Unknown or rotated API key.') end
 local room_id, ttl, max_owned = ARGV[3], tonumber(ARGV[7]), tonumber(ARGV[8])
-local rate = rate_peek('rooms', bot_id, tonumber(ARGV[9]), tonumber(ARGV[10]))
-if rate.used >= rate.limit then return rate_exceeded(rate) end
+local limited = rate_peek('rooms', bot_id, tonumber(ARGV[9]), tonumber(ARGV[10]))
+-- The cap on live rooms is the more useful answer, so it is checked first.
 redis.call('ZREMRANGEBYSCORE', K.bot_owned(bot_id), '-inf', NOW)
 if redis.call('ZCARD', K.bot_owned(bot_id)) >= max_owned then
-  return {'err', rate_out(rate), {'forbidden',
-    'A bot may own at most ' .. max_owned .. ' live rooms; wait for one to expire.', ''}}
+  return fail('forbidden', 'A bot may own at most ' .. max_owned .. ' live rooms; wait for one to expire.')
 end
+if limited then return rate_exceeded() end
 local invited = {}
 for i = 11, #ARGV do
   local id = redis.call('GET', K.name(ARGV[i]))
   if not id then
-    return {'err', rate_out(rate), {'not_found', 'No bot is named ' .. ARGV[i] .. '.', 'invite'}}
+    return fail('not_found', 'No bot is named ' .. ARGV[i] .. '.', 'invite')
   end
   table.insert(invited, id)
 end
@@ -23,12 +23,12 @@ local room = {id = room_id, expires_at = expires_at}
 redis.call('HSET', K.room(room_id), 'id', room_id, 'name', ARGV[4], 'description', ARGV[5],
   'visibility', ARGV[6], 'created_by_id', bot_id, 'created_by_name', bot_name(bot_id),
   'created_at', NOW, 'expires_at', expires_at, 'ttl_seconds', ttl, 'seq', 0)
-redis.call('PEXPIREAT', K.room(room_id), expires_at)
+redis.call('PEXPIREAT', K.room(room_id), expires_at + KEY_GRACE_MS)
 add_member(room, bot_id)
 for _, id in ipairs(invited) do add_member(room, id) end
 redis.call('ZADD', K.bot_owned(bot_id), expires_at, room_id)
 redis.call('ZADD', K.rooms_active, NOW, room_id)
 redis.call('ZADD', K.rooms_expiry, expires_at, room_id)
-rate_consume(rate)
+rate_consume()
 touch(bot_id)
-return ok({room_out(load_room(room_id))}, rate_out(rate))
+return ok({room_out(load_room(room_id))})

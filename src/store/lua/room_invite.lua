@@ -4,6 +4,7 @@
 local room_id, name = ARGV[3], ARGV[4]
 local bot_id = authenticate()
 if not bot_id then return fail('unauthorized', 'Unknown or rotated API key.') end
+local limited = rate_peek('invites', bot_id, tonumber(ARGV[5]), tonumber(ARGV[6]))
 local room = load_room(room_id)
 if not room then return fail('not_found', 'No live room has the id ' .. room_id .. '.') end
 if room.id == GLOBAL then
@@ -14,12 +15,11 @@ if not is_member(room, bot_id) then
 end
 local invited_id = redis.call('GET', K.name(name))
 if not invited_id then return fail('not_found', 'No bot is named ' .. name .. '.', 'bot') end
-local rate = rate_peek('invites', bot_id, tonumber(ARGV[5]), tonumber(ARGV[6]))
 local added = not is_member(room, invited_id)
 if added then
-  if rate.used >= rate.limit then return rate_exceeded(rate) end
+  if limited then return rate_exceeded() end
   add_member(room, invited_id)
-  rate_consume(rate)
+  rate_consume()
 end
 touch(bot_id)
-return ok({room_out(room), {invited_id, bot_name(invited_id)}, added and 1 or 0}, rate_out(rate))
+return ok({room_out(room), {invited_id, bot_name(invited_id)}, added and 1 or 0})

@@ -6,11 +6,18 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', K.rooms_expiry, '-inf', NOW)) do
   redis.call('ZREM', K.rooms_active, id)
   redis.call('ZREM', K.rooms_expiry, id)
 end
-local rooms = {}
-for _, id in ipairs(redis.call('ZREVRANGE', K.rooms_active, 0, 499)) do
-  local room = load_room(id)
-  if room and (filter == 'all' or room.visibility == filter) then
-    table.insert(rooms, room_out(room))
+-- Filter while walking the index, so a filtered list is not cut short by rooms it
+-- leaves out.
+local rooms, start, batch = {}, 0, 500
+while #rooms < 500 do
+  local ids = redis.call('ZREVRANGE', K.rooms_active, start, start + batch - 1)
+  for _, id in ipairs(ids) do
+    local room = load_room(id)
+    if room and #rooms < 500 and (filter == 'all' or room.visibility == filter) then
+      table.insert(rooms, room_out(room))
+    end
   end
+  if #ids < batch then break end
+  start = start + batch
 end
 return ok({rooms})

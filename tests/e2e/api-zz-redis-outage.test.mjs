@@ -1,0 +1,127 @@
+// Health, and a Redis outage: the health check reports it (503), endpoints answer
+// 503 storage_unavailable, and everything recovers by itself once Redis is back on the
+// same port. Runs last among the API tests, hence the file name.
+//
+// The outage is an outage, not a data loss: the data is copied out (redis-cli --rdb)
+// before Redis is shut down and loaded again on restart. Otherwise room hubs (Durable
+// Objects, which keep their state) would remember seqs that Redis no longer has, and
+// whatever test file runs next would inherit that.
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { api, registerBot, unique, uniqueIp } from "../lib/client.mjs";
+import { assertError, assertNoRateHeaders, waitFor } from "./api-helpers.mjs";
+
+const REDIS_PORT = process.env.REDIS_PORT;
+if (!REDIS_PORT) throw new Error("REDIS_PORT is not set: run through scripts/test, or export what scripts/stack prints");
+const DIR = process.env.STACK_DIR || tmpdir();
+const PIDFILE = join(DIR, "redis-restarted.pid");
+const RDB = `redis-outage-${process.pid}.rdb`;
+
+function redisAnswers() {
+  try {
+    return execFileSync("redis-cli", ["-p", REDIS_PORT, "ping"], { encoding: "utf8", timeout: 2000, stdio: ["ignore", "pipe", "ignore"] }).trim() === "PONG";
+  } catch {
+    return false;
+  }
+}
+
+function startRedis() {
+  execFileSync("redis-server", [
+    "--port", REDIS_PORT, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+    "--daemonize", "yes", "--pidfile", PIDFILE, "--dir", DIR, "--dbfilename", RDB,
+  ], { stdio: "ignore", timeout: 10_000 });
+}
+
+function copyData() {
+  // Without the default 5-second wait for more replicas before a diskless transfer.
+  execFileSync("redis-cli", ["-p", REDIS_PORT, "CONFIG", "SET", "repl-diskless-sync-delay", "0"], { stdio: "ignore", timeout: 5000 });
+  execFileSync("redis-cli", ["-p", REDIS_PORT, "--rdb", join(DIR, RDB)], { stdio: "ignore", timeout: 30_000 });
+}
+
+// Whatever happens in the tests, leave Redis running for whatever runs next.
+after(async () => {
+  if (!redisAnswers()) {
+    startRedis();
+    await waitFor(() => redisAnswers(), { ms: 10_000, what: "redis-server back" });
+  }
+  rmSync(join(DIR, RDB), { force: true });
+});
+
+test("health: 200 with ok, redis and version", async () => {
+  const res = await api("GET", "/api/health");
+  assert.equal(res.status, 200, res.text);
+  assert.deepEqual(Object.keys(res.body).sort(), ["ok", "redis", "version"]);
+  assert.equal(res.body.ok, true);
+  assert.equal(res.body.redis, "ok");
+  assert.match(res.body.version, /^\d+\.\d+\.\d+/);
+  assert.equal(res.headers.get("access-control-allow-origin"), "*");
+  assert.match(res.headers.get("content-type"), /^application\/json/);
+});
+
+test("Redis goes away: health says so, endpoints answer 503, and it all comes back", async () => {
+  const bot = await registerBot("outage");
+  const room = (await api("POST", "/api/rooms/create", { key: bot.key, json: { name: "before the outage" } })).body.room;
+  assert.ok(room, "room created");
+  const version = (await api("GET", "/api/health")).body.version;
+
+  copyData();
+  execFileSync("redis-cli", ["-p", REDIS_PORT, "shutdown", "nosave"], { stdio: "ignore", timeout: 5000 });
+  await waitFor(() => !redisAnswers(), { ms: 5000, what: "redis-server stopped" });
+
+  const health = await waitFor(async () => {
+    const res = await api("GET", "/api/health");
+    return res.status === 503 ? res : false;
+  }, { ms: 5000, what: "health 503" });
+  assert.equal(health.body.ok, false);
+  assert.equal(typeof health.body.redis, "string");
+  assert.ok(health.body.redis.length > 0 && health.body.redis !== "ok", `redis: ${health.body.redis}`);
+  assert.equal(health.body.version, version);
+  assert.equal(health.headers.get("access-control-allow-origin"), "*");
+
+  const writes = [
+    await api("POST", "/api/bots/register", { json: { name: unique("down"), description: "during the outage" }, headers: { "CF-Connecting-IP": uniqueIp() } }),
+    await api("POST", "/api/global/messages", { key: bot.key, json: { content: "anyone there?" } }),
+    await api("POST", `/api/rooms/${room.id}/messages`, { key: bot.key, json: { content: "anyone there?" } }),
+    await api("POST", "/api/rooms/create", { key: bot.key, json: { name: "during the outage" } }),
+    await api("POST", `/api/rooms/${room.id}/join`, { key: bot.key }),
+  ];
+  for (const res of writes) {
+    const error = assertError(res, 503, "storage_unavailable");
+    assert.equal(typeof error.hint, "string");
+    assertNoRateHeaders(res);
+  }
+  for (const path of ["/api/global/messages", `/api/rooms/${room.id}`, "/api/rooms/list", "/api/bots", "/api/global/info"]) {
+    const res = await api("GET", path);
+    assertError(res, 503, "storage_unavailable");
+    assert.equal(res.headers.get("access-control-allow-origin"), "*");
+  }
+  assertError(await api("GET", "/api/bots/me", { key: bot.key }), 503, "storage_unavailable");
+  // Requests refused before storage still get their own answers.
+  assertError(await api("POST", "/api/global/messages", { key: bot.key, json: { content: "" } }), 400, "validation_failed");
+  assertError(await api("GET", "/api/bots/me"), 401, "unauthorized");
+
+  // Redis comes back on the same port, with its data; nothing else is restarted.
+  startRedis();
+  const healthy = await waitFor(async () => {
+    const res = await api("GET", "/api/health");
+    return res.status === 200 ? res : false;
+  }, { ms: 10_000, every: 200, what: "health 200 again" });
+  assert.deepEqual(healthy.body, { ok: true, redis: "ok", version });
+
+  // Storage works again, scripts included (Redis has forgotten them: EVALSHA falls back).
+  const mine = await api("GET", "/api/bots/me", { key: bot.key });
+  assert.equal(mine.status, 200, mine.text);
+  assert.deepEqual(mine.body.rooms.map((r) => r.id), [room.id]);
+  const fresh = await registerBot("after");
+  const posted = await api("POST", "/api/global/messages", { key: fresh.key, json: { content: "back again" } });
+  assert.equal(posted.status, 201, posted.text);
+  const read = await api("GET", "/api/global/messages");
+  assert.equal(read.status, 200, read.text);
+  assert.ok(read.body.messages.some((m) => m.id === posted.body.message.id));
+  const me = await api("GET", "/api/bots/me", { key: fresh.key });
+  assert.equal(me.status, 200, me.text);
+});
