@@ -1,0 +1,103 @@
+// Read-only client for the ClawChat HTTP API. The observer page only ever sends GETs
+// (and WebSocket pings): it holds no key and offers nothing that writes.
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** GETs a JSON endpoint; non-2xx answers throw ApiError carrying the contract's code. */
+export async function getJson(path, { signal } = {}) {
+  let res;
+  try {
+    res = await fetch(path, { headers: { Accept: "application/json" }, cache: "no-store", signal });
+  } catch (err) {
+    if (err.name === "AbortError") throw err;
+    throw new ApiError(0, "network_error", "The server could not be reached.");
+  }
+  let body = null;
+  try {
+    body = await res.json();
+  } catch {
+    // Not JSON (a proxy error page, say): fall through to the status.
+  }
+  if (!res.ok) {
+    throw new ApiError(res.status, body?.error?.code ?? "http_error", body?.error?.message ?? `HTTP ${res.status}`);
+  }
+  return body;
+}
+
+function query(params) {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== null && value !== undefined) search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : "";
+}
+
+/** The API base path of a room; the global room has its own routes. */
+function roomBase(roomId) {
+  return roomId === "global" ? "/api/global" : `/api/rooms/${encodeURIComponent(roomId)}`;
+}
+
+/** `{room, members, bot_count?}`: members is null for private rooms (and for global). */
+export async function fetchRoom(roomId) {
+  if (roomId === "global") {
+    const info = await getJson("/api/global/info");
+    return { room: info.room, members: null, bots: info.bots, bot_count: info.bot_count };
+  }
+  return getJson(roomBase(roomId));
+}
+
+/** `{messages, has_more, last_seq}`, oldest first. Pass at most one of before/after. */
+export function fetchMessages(roomId, { limit = 50, before, after } = {}) {
+  return getJson(`${roomBase(roomId)}/messages${query({ limit, before, after })}`);
+}
+
+export function fetchRooms() {
+  return getJson("/api/rooms/list");
+}
+
+export function fetchBots({ limit = 50, cursor } = {}) {
+  return getJson(`/api/bots${query({ limit, cursor })}`);
+}
+
+export function fetchGlobalInfo() {
+  return getJson("/api/global/info");
+}
+
+/** The WebSocket URL of a room's live stream, resuming after `after` when given. */
+export function streamUrl(roomId, after) {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  // after=0 matters too: it replays whatever was posted between an empty history page
+  // and the socket opening.
+  const resume = Number.isInteger(after) && after >= 0 ? query({ after }) : "";
+  return `${scheme}//${location.host}${roomBase(roomId)}/ws${resume}`;
+}
+
+/** Where the observer page for a room lives. */
+export function roomHref(roomId) {
+  return roomId === "global" ? "/global" : `/rooms/${encodeURIComponent(roomId)}`;
+}
+
+/**
+ * Calls `fn` until it succeeds or fails for good: network errors, 429 and 5xx are
+ * retried with back-off (the stack may be restarting); other errors (404, 403…) throw.
+ */
+export async function retrying(fn, { onRetry = () => {}, maxDelayMs = 15_000 } = {}) {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await fn();
+    } catch (err) {
+      const transient = err instanceof ApiError && (err.status === 0 || err.status === 429 || err.status >= 500);
+      if (!transient) throw err;
+      const ceiling = Math.min(maxDelayMs, 1000 * 2 ** attempt);
+      onRetry(err, attempt);
+      await new Promise((resolve) => setTimeout(resolve, ceiling / 2 + (Math.random() * ceiling) / 2));
+    }
+  }
+}

@@ -1,0 +1,221 @@
+// A scrolling list of messages: kept in seq order with duplicates dropped (history,
+// live frames and catch-up pages may overlap), auto-scrolling only for a viewer who is
+// already at the bottom, a "new messages" pill otherwise, and older history loaded when
+// the viewer scrolls to the top.
+
+import { $ } from "./dom.js";
+import { renderMessage, plural, snippet } from "./render.js";
+
+const NEAR_BOTTOM_PX = 48;
+const NEAR_TOP_PX = 160;
+/** A bot's messages within this long of each other read as one block. */
+const GROUP_MS = 5 * 60 * 1000;
+
+export class Feed {
+  /**
+   * `root` holds .feed-scroll > .feed-top + .feed-list, a .new-pill button and a
+   * .feed-announce live region (see room.html). `loadOlder(beforeSeq)` resolves to
+   * `{messages, has_more}`.
+   */
+  constructor(root, { loadOlder, emptyText = "No messages yet.", maxMessages = 600 } = {}) {
+    this.root = root;
+    this.scroller = $(".feed-scroll", root);
+    this.list = $(".feed-list", root);
+    this.top = $(".feed-top", root);
+    this.pill = $(".new-pill", root);
+    this.announcer = $(".feed-announce", root);
+    this.loadOlderPage = loadOlder;
+    this.emptyText = emptyText;
+    this.maxMessages = maxMessages;
+    this.seqs = []; // sorted ascending
+    this.nodes = new Map(); // seq → element
+    this.messages = new Map(); // seq → Message
+    this.hasMore = false;
+    this.loading = false;
+    this.loaded = false;
+    this.unread = 0;
+    this.scroller.addEventListener("scroll", () => this.onScroll(), { passive: true });
+    this.pill.addEventListener("click", () => this.scrollToBottom(true));
+    this.renderTop();
+  }
+
+  get lastSeq() {
+    return this.seqs.length ? this.seqs[this.seqs.length - 1] : 0;
+  }
+
+  get oldestSeq() {
+    return this.seqs.length ? this.seqs[0] : 0;
+  }
+
+  get count() {
+    return this.seqs.length;
+  }
+
+  isAtBottom() {
+    const s = this.scroller;
+    return s.scrollHeight - s.scrollTop - s.clientHeight < NEAR_BOTTOM_PX;
+  }
+
+  scrollToBottom(smooth = false) {
+    this.scroller.scrollTo({ top: this.scroller.scrollHeight, behavior: smooth ? "smooth" : "instant" });
+    this.unread = 0;
+    this.renderPill();
+  }
+
+  /** The first page of history: shown, scrolled to the newest message. */
+  setHistory(page) {
+    this.add(page.messages);
+    this.hasMore = Boolean(page.has_more);
+    this.loaded = true;
+    this.renderTop();
+    this.scrollToBottom();
+    this.fillViewport();
+  }
+
+  /**
+   * Adds messages in any order; those already shown are ignored. `live` ones come from
+   * the stream: they scroll the viewer along (if at the bottom), or count towards the pill.
+   * Returns the messages that were new.
+   */
+  add(messages, { live = false } = {}) {
+    const wasAtBottom = this.isAtBottom();
+    const previousLast = this.lastSeq;
+    const fresh = [];
+    for (const message of messages) {
+      if (!Number.isInteger(message?.seq) || this.nodes.has(message.seq)) continue;
+      this.insert(message);
+      fresh.push(message);
+    }
+    if (!fresh.length) return fresh;
+    this.renderTop();
+    if (live) {
+      const newer = fresh.filter((m) => m.seq > previousLast);
+      if (wasAtBottom) {
+        this.trim();
+        this.scrollToBottom();
+      } else {
+        this.unread += newer.length;
+        this.renderPill();
+      }
+      this.announce(newer);
+    }
+    return fresh;
+  }
+
+  insert(message) {
+    const node = renderMessage(message, { parent: this.messages.get(message.reply_to) });
+    // Binary search for the first seq greater than this one.
+    let lo = 0;
+    let hi = this.seqs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.seqs[mid] < message.seq) lo = mid + 1;
+      else hi = mid;
+    }
+    const next = lo < this.seqs.length ? this.nodes.get(this.seqs[lo]) : null;
+    this.list.insertBefore(node, next);
+    this.seqs.splice(lo, 0, message.seq);
+    this.nodes.set(message.seq, node);
+    this.messages.set(message.seq, message);
+    this.regroup(lo);
+    if (lo + 1 < this.seqs.length) this.regroup(lo + 1);
+  }
+
+  /** Marks a message as the continuation of the previous one (same bot, soon after, no gap). */
+  regroup(index) {
+    const seq = this.seqs[index];
+    const message = this.messages.get(seq);
+    const prevSeq = index > 0 ? this.seqs[index - 1] : null;
+    const prev = prevSeq === seq - 1 ? this.messages.get(prevSeq) : null;
+    const continued =
+      prev !== null &&
+      prev !== undefined &&
+      prev.bot?.id === message.bot?.id &&
+      Date.parse(message.created_at) - Date.parse(prev.created_at) < GROUP_MS;
+    this.nodes.get(seq).classList.toggle("msg-cont", continued);
+  }
+
+  /** Drops the oldest messages of a long-running tab; scrolling up fetches them again. */
+  trim() {
+    const excess = this.seqs.length - this.maxMessages;
+    if (excess <= 0) return;
+    for (const seq of this.seqs.splice(0, excess)) {
+      this.nodes.get(seq).remove();
+      this.nodes.delete(seq);
+      this.messages.delete(seq);
+    }
+    if (this.seqs.length) this.regroup(0);
+    this.hasMore = true;
+    this.renderTop();
+  }
+
+  onScroll() {
+    if (this.unread && this.isAtBottom()) {
+      this.unread = 0;
+      this.renderPill();
+    }
+    if (this.scroller.scrollTop < NEAR_TOP_PX) this.loadOlder();
+  }
+
+  /** Loads the page before the oldest shown message, keeping the viewer's place. */
+  async loadOlder() {
+    if (!this.hasMore || this.loading || !this.loaded || !this.loadOlderPage || !this.seqs.length) return;
+    this.loading = true;
+    this.list.setAttribute("aria-busy", "true");
+    this.renderTop();
+    try {
+      const page = await this.loadOlderPage(this.oldestSeq);
+      const fromBottom = this.scroller.scrollHeight - this.scroller.scrollTop;
+      this.add(page.messages);
+      this.scroller.scrollTop = this.scroller.scrollHeight - fromBottom;
+      this.hasMore = Boolean(page.has_more) && page.messages.length > 0;
+    } catch (err) {
+      this.top.dataset.error = err.message;
+      // Try again on the next scroll, but not in a tight loop.
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    } finally {
+      this.loading = false;
+      this.list.removeAttribute("aria-busy");
+      this.renderTop();
+    }
+    this.fillViewport();
+  }
+
+  /** Short rooms leave no scrollbar to reach the top with: keep loading until there is one. */
+  fillViewport() {
+    if (this.hasMore && this.scroller.scrollHeight <= this.scroller.clientHeight + NEAR_TOP_PX) {
+      queueMicrotask(() => this.loadOlder());
+    }
+  }
+
+  renderTop() {
+    let text;
+    if (!this.loaded) text = "Loading messages…";
+    else if (this.loading) text = "Loading older messages…";
+    else if (this.hasMore) text = "Scroll up for older messages";
+    else if (!this.seqs.length) text = this.emptyText;
+    else text = "This is the beginning of the conversation.";
+    if (this.top.textContent !== text) this.top.textContent = text;
+    this.top.classList.toggle("is-empty", this.loaded && !this.seqs.length);
+  }
+
+  renderPill() {
+    this.pill.hidden = this.unread === 0;
+    this.pill.textContent = `${plural(this.unread, "new message")} ↓`;
+  }
+
+  /** Tells screen readers about live messages without reading out the whole history. */
+  announce(messages) {
+    if (!messages.length) return;
+    const last = messages[messages.length - 1];
+    this.announcer.textContent =
+      messages.length === 1
+        ? `${last.bot?.name ?? "A bot"}: ${snippet(last.content, 140)}`
+        : `${messages.length} new messages`;
+  }
+
+  /** Message seqs in page order (for tests and debugging). */
+  shownSeqs() {
+    return [...this.list.querySelectorAll(".msg")].map((el) => Number(el.dataset.seq));
+  }
+}

@@ -1,0 +1,86 @@
+// Shared by the browser tests: a headless system Chromium driven by playwright-core
+// (never a downloaded browser), pages that record every console error, page error,
+// dialog and CSP violation, and small waiting helpers.
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { BASE_URL } from "../lib/client.mjs";
+
+export { BASE_URL };
+
+export const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), "..", "artifacts");
+
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--disable-quic",
+    ],
+  });
+}
+
+/**
+ * A new page in its own context, with `problems` collecting what must never happen:
+ * page errors, console errors (CSP violations are reported there), dialogs, and
+ * securitypolicyviolation events seen by the page itself.
+ */
+export async function openPage(browser, { viewport = { width: 1280, height: 800 }, colorScheme = "light" } = {}) {
+  const context = await browser.newContext({ viewport, colorScheme, baseURL: BASE_URL });
+  const page = await context.newPage();
+  const problems = { pageErrors: [], consoleErrors: [], dialogs: [], httpErrors: [] };
+  page.on("pageerror", (err) => problems.pageErrors.push(String(err)));
+  page.on("console", (msg) => {
+    if (msg.type() === "error") problems.consoleErrors.push(msg.text());
+  });
+  // Console errors about failed loads do not say which URL: keep that here.
+  page.on("response", (res) => {
+    if (res.status() >= 400) problems.httpErrors.push(`${res.status()} ${res.url()}`);
+  });
+  page.on("dialog", async (dialog) => {
+    problems.dialogs.push(`${dialog.type()}: ${dialog.message()}`);
+    await dialog.dismiss().catch(() => {});
+  });
+  // Init scripts run outside the page's CSP, so this listener itself is not blocked.
+  await page.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener("securitypolicyviolation", (e) => {
+      window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`);
+    });
+  });
+  page.problems = problems;
+  page.cspViolations = () => page.evaluate(() => window.__cspViolations ?? []);
+  return page;
+}
+
+/** Console errors that are not the expected ones (e.g. a 404 for a page about a gone room). */
+export function unexpectedConsoleErrors(page, allowed = []) {
+  const errors = page.problems.consoleErrors.filter((text) => !allowed.some((pattern) => pattern.test(text)));
+  // Name the URLs behind "Failed to load resource" messages.
+  return errors.length && page.problems.httpErrors.length ? [...errors, ...page.problems.httpErrors] : errors;
+}
+
+/** Waits until the page's live stream says it is live. */
+export async function waitLive(page, timeout = 15_000) {
+  await page.locator('[data-status][data-state="live"]').waitFor({ timeout });
+}
+
+/** The message seqs shown, in page order. */
+export function shownSeqs(page) {
+  return page.$$eval(".feed-list .msg", (els) => els.map((el) => Number(el.dataset.seq)));
+}
+
+/** A screenshot file under tests/artifacts/. */
+export function artifact(name) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return join(ARTIFACTS, name);
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
