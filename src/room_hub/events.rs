@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use crate::model::{BotRef, Room};
+use crate::model::{BotRef, Room, GLOBAL_ROOM};
 
 /// Something that happened in a room, already persisted in Redis.
 #[derive(Debug, Serialize, Deserialize)]
@@ -116,10 +116,30 @@ pub fn room_expired(room_id: &str) -> String {
     )
 }
 
+/// The client frame the runtime answers by itself (see `RoomHub::new`).
+pub const PING: &str = r#"{"type":"ping"}"#;
+/// The answer to [`PING`].
+pub const PONG: &str = r#"{"type":"pong"}"#;
+
+/// Whether a client frame is a ping, however it is spaced.
+pub fn is_ping(text: &str) -> bool {
+    #[derive(Deserialize)]
+    struct ClientFrame<'a> {
+        #[serde(borrow)]
+        r#type: std::borrow::Cow<'a, str>,
+    }
+    serde_json::from_str::<ClientFrame>(text).is_ok_and(|f| f.r#type == "ping")
+}
+
 /// Answer to a client frame that is not a ping: streams are read-only.
 pub fn read_only(room_id: &str) -> String {
+    let path = if room_id == GLOBAL_ROOM {
+        "/api/global/messages".to_string()
+    } else {
+        format!("/api/rooms/{room_id}/messages")
+    };
     format!(
-        r#"{{"type":"error","error":{{"code":"read_only","message":"This stream is read-only; post with POST /api/rooms/{room_id}/messages."}}}}"#
+        r#"{{"type":"error","error":{{"code":"read_only","message":"This stream is read-only; post with POST {path}."}}}}"#
     )
 }
 
@@ -176,5 +196,17 @@ mod tests {
             room_expired("r_\"1"),
             r#"{"type":"room_expired","room_id":"r_\"1"}"#
         );
+    }
+
+    #[test]
+    fn pings_are_recognised_however_spaced() {
+        assert!(is_ping(PING));
+        assert!(is_ping(r#" { "type" : "ping" } "#));
+        assert!(!is_ping(r#"{"type":"pong"}"#));
+        assert!(!is_ping("ping"));
+        let frame: serde_json::Value = serde_json::from_str(&read_only("global")).unwrap();
+        assert_eq!(frame["error"]["code"], "read_only");
+        assert!(read_only("global").contains("/api/global/messages"));
+        assert!(read_only("r_1").contains("/api/rooms/r_1/messages"));
     }
 }

@@ -5,72 +5,106 @@
 //! never decides anything about a request. It only (1) orders and delivers events,
 //! (2) replays history to a resuming socket, and (3) ends the room when its alarm fires.
 //!
-//! Sockets use the hibernation API (`accept_websocket_with_tags`), so an idle room costs
-//! nothing: the object may be evicted while sockets stay open, and `new()` runs again on
-//! the next event. That is why every fact needed after a wake-up lives in tags, socket
-//! attachments or storage, never only in fields. `{"type":"ping"}` is answered by the
-//! runtime's auto-response without waking the object at all.
+//! Sockets use the hibernation API (`acceptWebSocket` with tags: `observer` or `member`,
+//! plus `bot:<id>` for a bot's own sockets), so an idle room costs nothing: the object may
+//! be evicted while sockets stay open, and `new()` runs again on the next event. Every
+//! fact needed after a wake-up therefore lives in tags or storage, never only in fields.
+//! `{"type":"ping"}` is answered by the runtime's auto-response without waking the object.
 //!
 //! Ordering: posts race, so events can arrive as seq 8 before seq 7. The hub keeps the
-//! highest seq it delivered (`delivered`, persisted) and buffers anything beyond the next
-//! one; if the gap does not close within [`GAP_WAIT`], it reads the missing messages from
-//! Redis. Each socket thus sees seqs strictly increasing with no gap.
+//! highest seq it delivered (`delivered`, persisted while anyone listens) and buffers
+//! anything beyond the next one; if the gap does not close within [`GAP_WAIT`], it reads
+//! the missing messages from Redis. That read always succeeds: the post script commits
+//! seq n before the event for n leaves the Worker, and seqs are handed out in commit
+//! order, so when event n arrives every seq below n is already in Redis. A room nobody
+//! watches skips all of this (no waits, no storage writes): the first socket to connect
+//! restarts delivery from its own view of Redis.
+//!
+//! Resuming: a connecting socket is accepted only once its backlog (what it missed, up
+//! to what the hub has delivered live) has been read. The check "backlog reaches
+//! `delivered`" and the accept happen with no `.await` in between, so the backlog and
+//! the live stream meet with no gap and no duplicate, and live delivery never has to
+//! look at individual sockets: a message is rendered once, converted to a JS string
+//! once, and sent to the list of sockets (one per tag) the runtime keeps.
+//!
+//! Expiry: `Created` arms an alarm at the room's end. Each fresh instance re-checks the
+//! alarm (and, lacking a stored expiry, asks Redis), so a room still ends on time after
+//! the runtime restarted or an event was lost. The alarm sends `room_expired`, closes
+//! every socket with 4001, runs `ROOM_PURGE` and clears the object's storage.
 
 pub mod client;
 pub mod events;
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
+use js_sys::JsString;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
 use worker::{
-    durable_object, DurableObject, Env, Request, Response, State, WebSocket,
+    durable_object, web_sys, DurableObject, Env, Request, Response, State, WebSocket,
     WebSocketIncomingMessage, WebSocketPair, WebSocketRequestResponsePair,
 };
 
 use crate::app::store_for;
 use crate::error::{ApiError, ApiResult};
 use crate::http::error_response;
-use crate::model::Message;
+use crate::model::{Message, GLOBAL_ROOM};
 use crate::store::{records, scripts};
 use crate::time::now_ms;
 use events::{HubEvent, Viewer};
 
-/// How long an out-of-order message waits for its predecessors before the hub fetches
-/// them from Redis. Posts normally land within a few ms of each other.
+/// How long an out-of-order message waits for its predecessors before the hub reads
+/// them from Redis. Racing posts normally land within a few ms of each other.
 const GAP_WAIT: Duration = Duration::from_millis(200);
-/// Messages per Redis read when replaying or filling a gap.
-const REPLAY_PAGE: u64 = 200;
+/// Messages per Redis read when replaying a backlog or filling a gap.
+const LOG_PAGE: u64 = 200;
 /// Close code sent when the room's time is up.
 pub const CLOSE_EXPIRED: u16 = 4001;
 /// Close code sent to a member's sockets when it leaves (or is removed from) a private room.
 pub const CLOSE_NOT_MEMBER: u16 = 4003;
 
-/// Per-socket facts that must survive hibernation.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct SocketInfo {
-    id: String,
+/// Storage keys. `room_id` and `expires_at` exist for rooms that expire (the alarm needs
+/// them; after a restart `State::id().name()` can be empty), `delivered` while anyone
+/// listens.
+const ROOM_ID: &str = "room_id";
+const EXPIRES_AT: &str = "expires_at";
+const DELIVERED: &str = "delivered";
+
+/// A message rendered once, however many sockets receive it.
+struct Frames {
+    message: String,
+    /// What observers of a private room get instead; `None` in public rooms.
+    activity: Option<String>,
 }
 
-/// A message waiting for its turn.
-struct Pending {
-    private: bool,
-    message_frame: String,
-    activity_frame: String,
+impl Frames {
+    fn new(room_id: &str, private: bool, seq: u64, created_at: &str, message: &RawValue) -> Self {
+        Frames {
+            message: events::message(message),
+            activity: private.then(|| events::activity(room_id, seq, created_at)),
+        }
+    }
 }
 
+/// What the hub keeps between events while it is awake.
 #[derive(Default)]
 struct Memory {
+    /// Storage has been read and the alarm checked since this instance started.
+    awake: bool,
     room_id: Option<String>,
-    /// Highest seq delivered to every live socket; `None` until read from storage.
+    private: bool,
+    /// Highest seq delivered to every live socket; `None` until known.
     delivered: Option<u64>,
-    pending: BTreeMap<u64, Pending>,
-    /// Sockets still receiving their replay: live delivery skips them.
-    replaying: HashSet<String>,
-    /// Sockets that asked to resume after a seq the hub has not delivered yet.
-    floors: HashMap<String, u64>,
+    /// Messages that arrived before their predecessors, by seq.
+    pending: BTreeMap<u64, Frames>,
+    /// Sockets being prepared (backlog read, not accepted yet): they count as listeners.
+    connecting: u32,
+    /// The room has ended; events are ignored and connections refused.
+    gone: bool,
 }
 
 #[durable_object]
@@ -82,10 +116,8 @@ pub struct RoomHub {
 
 impl DurableObject for RoomHub {
     fn new(state: State, env: Env) -> Self {
-        if let Ok(pair) =
-            WebSocketRequestResponsePair::new(r#"{"type":"ping"}"#, r#"{"type":"pong"}"#)
-        {
-            state.set_websocket_auto_response(&pair);
+        if let Ok(pair) = WebSocketRequestResponsePair::new(events::PING, events::PONG) {
+            let _ = state.as_raw().set_websocket_auto_response(&pair);
         }
         RoomHub {
             state,
@@ -104,26 +136,34 @@ impl DurableObject for RoomHub {
                     .and_then(|_| Ok(Response::empty()?)),
                 Err(err) => Err(ApiError::Internal(format!("bad hub event: {err}"))),
             },
-            "/connect" => self.accept_socket(&req).await,
+            "/connect" => self.accept(&req).await,
             _ => Err(ApiError::NotFound("No such hub endpoint.".to_string())),
         };
         Ok(result.unwrap_or_else(|err| error_response(&err)))
     }
 
     async fn alarm(&self) -> worker::Result<Response> {
+        // An error makes the runtime retry the alarm.
         self.expire()
             .await
             .map_err(|e| worker::Error::RustError(format!("{e:?}")))?;
         Response::empty()
     }
 
+    /// Any client frame but the exact ping (which never reaches here) is answered here:
+    /// a ping spelled differently gets its pong, anything else the read-only error.
     async fn websocket_message(
         &self,
         ws: WebSocket,
-        _message: WebSocketIncomingMessage,
+        message: WebSocketIncomingMessage,
     ) -> worker::Result<()> {
-        let room_id = self.room_id().await.unwrap_or_default();
-        let _ = ws.send_with_str(events::read_only(&room_id));
+        let reply = match message {
+            WebSocketIncomingMessage::String(text) if events::is_ping(&text) => {
+                events::PONG.to_string()
+            }
+            _ => events::read_only(&self.stored_room_id().await),
+        };
+        let _ = ws.send_with_str(reply);
         Ok(())
     }
 
@@ -134,17 +174,16 @@ impl DurableObject for RoomHub {
         _reason: String,
         _was_clean: bool,
     ) -> worker::Result<()> {
-        if let Some(info) = socket_info(&ws) {
-            let mut memory = self.memory.borrow_mut();
-            memory.replaying.remove(&info.id);
-            memory.floors.remove(&info.id);
-        }
         // 1005 and 1006 are reserved: they may be reported but never sent.
         let code = match code {
             1005 | 1006 => 1000,
-            other => other as u16,
+            other => u16::try_from(other).unwrap_or(1000),
         };
-        let _ = ws.close(Some(code), Some("closing"));
+        // Complete the closing handshake the client started; a socket the hub closed
+        // itself (4001, 4003) is already CLOSED here.
+        if ws.as_ref().ready_state() != web_sys::WebSocket::CLOSED {
+            let _ = ws.close(Some(code), Some("closing"));
+        }
         Ok(())
     }
 
@@ -153,34 +192,49 @@ impl DurableObject for RoomHub {
     }
 }
 
-fn socket_info(ws: &WebSocket) -> Option<SocketInfo> {
-    ws.deserialize_attachment::<SocketInfo>().ok().flatten()
-}
-
-/// The seq of a stored message.
-fn seq_of(message: &RawValue) -> Option<u64> {
+/// The seq and creation time of a stored message.
+fn routing_of(message: &RawValue) -> Option<(u64, String)> {
     #[derive(Deserialize)]
-    struct Seq {
+    struct Routing {
         seq: u64,
-    }
-    serde_json::from_str::<Seq>(message.get())
-        .ok()
-        .map(|s| s.seq)
-}
-
-fn created_at_of(message: &RawValue) -> String {
-    #[derive(Deserialize)]
-    struct At {
         created_at: String,
     }
-    serde_json::from_str::<At>(message.get())
-        .map(|a| a.created_at)
-        .unwrap_or_default()
+    serde_json::from_str::<Routing>(message.get())
+        .ok()
+        .map(|r| (r.seq, r.created_at))
+}
+
+/// How long until `at` (epoch ms), as the alarm API wants it: an offset.
+fn until(at: i64) -> Duration {
+    Duration::from_millis((at - now_ms()).max(0) as u64)
+}
+
+fn bot_tag(bot_id: &str) -> String {
+    format!("bot:{bot_id}")
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// A WebSocket seen only as something to send text to.
+    type TextSink;
+
+    /// `WebSocket.send` with a JS string: a frame is converted from UTF-8 once per
+    /// message, not once per socket (`send_with_str` converts on every call).
+    #[wasm_bindgen(method, catch, js_name = send)]
+    fn send(this: &TextSink, text: &JsString) -> Result<(), JsValue>;
+}
+
+fn js_error(err: JsValue) -> ApiError {
+    ApiError::Internal(format!("{err:?}"))
 }
 
 impl RoomHub {
     async fn on_event(&self, event: HubEvent) -> ApiResult<()> {
         match event {
+            HubEvent::Created {
+                room_id,
+                expires_at_ms,
+            } => self.on_created(&room_id, expires_at_ms).await,
             HubEvent::Message {
                 room_id,
                 seq,
@@ -188,23 +242,21 @@ impl RoomHub {
                 created_at,
                 message,
             } => {
-                self.remember_room(&room_id).await?;
-                let pending = Pending {
-                    private,
-                    message_frame: events::message(&message),
-                    activity_frame: events::activity(&room_id, seq, &created_at),
-                };
-                self.accept_message(seq, pending).await
+                if self.wake(&room_id, private).await? {
+                    let frames = Frames::new(&room_id, private, seq, &created_at, &message);
+                    self.on_message(seq, frames).await?;
+                }
+                Ok(())
             }
             HubEvent::MemberJoined {
                 room_id,
                 private,
                 bot,
             } => {
-                self.broadcast_membership(
-                    private,
-                    &events::membership("member_joined", &room_id, &bot),
-                );
+                if self.wake(&room_id, private).await? {
+                    let frame = events::membership("member_joined", &room_id, &bot);
+                    self.broadcast_membership(private, &frame);
+                }
                 Ok(())
             }
             HubEvent::MemberLeft {
@@ -212,155 +264,247 @@ impl RoomHub {
                 private,
                 bot,
             } => {
-                self.broadcast_membership(
-                    private,
-                    &events::membership("member_left", &room_id, &bot),
-                );
-                if private {
-                    for ws in self.state.get_websockets_with_tag(&bot_tag(&bot.id)) {
-                        let _ = ws.close(Some(CLOSE_NOT_MEMBER), Some("no longer a member"));
+                if self.wake(&room_id, private).await? {
+                    let frame = events::membership("member_left", &room_id, &bot);
+                    self.broadcast_membership(private, &frame);
+                    // After `member_left`, which goes out first on the same sockets.
+                    if private {
+                        for ws in self.sockets(Some(&bot_tag(&bot.id))) {
+                            let _ = ws
+                                .close_with_code_and_reason(CLOSE_NOT_MEMBER, "no longer a member");
+                        }
                     }
                 }
                 Ok(())
             }
-            HubEvent::Created {
-                room_id,
-                expires_at_ms,
-            } => {
-                self.remember_room(&room_id).await?;
-                let storage = self.state.storage();
-                storage.put("expires_at", expires_at_ms).await?;
-                self.set_delivered(0).await?;
-                let wait = (expires_at_ms - now_ms()).max(0) as u64;
-                storage.set_alarm(Duration::from_millis(wait)).await?;
-                Ok(())
-            }
         }
     }
 
-    /// Stores the room id once: after an eviction `State::id().name()` may be empty.
-    async fn remember_room(&self, room_id: &str) -> ApiResult<()> {
-        if self.memory.borrow().room_id.is_some() {
-            return Ok(());
-        }
-        let stored: Option<String> = self.state.storage().get("room_id").await?;
-        if stored.is_none() {
-            self.state.storage().put("room_id", room_id).await?;
-        }
-        self.memory.borrow_mut().room_id = Some(room_id.to_string());
-        Ok(())
-    }
-
-    async fn room_id(&self) -> Option<String> {
-        if let Some(id) = self.memory.borrow().room_id.clone() {
-            return Some(id);
-        }
-        let stored: Option<String> = self.state.storage().get("room_id").await.ok().flatten();
-        self.memory.borrow_mut().room_id = stored.clone();
-        stored
-    }
-
-    /// The highest delivered seq, from memory or storage; `fallback` for a new hub.
-    async fn delivered(&self, fallback: u64) -> ApiResult<u64> {
-        if let Some(d) = self.memory.borrow().delivered {
-            return Ok(d);
-        }
-        let stored: Option<u64> = self.state.storage().get("delivered").await?;
+    /// A new room: remember when it ends and arm the alarm.
+    async fn on_created(&self, room_id: &str, expires_at: i64) -> ApiResult<()> {
+        let storage = self.state.storage();
+        storage.put(ROOM_ID, room_id).await?;
+        storage.put(EXPIRES_AT, expires_at).await?;
+        storage.set_alarm(until(expires_at)).await?;
         let mut memory = self.memory.borrow_mut();
-        Ok(*memory.delivered.get_or_insert(stored.unwrap_or(fallback)))
-    }
-
-    async fn set_delivered(&self, seq: u64) -> ApiResult<()> {
-        self.memory.borrow_mut().delivered = Some(seq);
-        self.state.storage().put("delivered", seq).await?;
+        memory.room_id = Some(room_id.to_string());
+        memory.awake = true;
         Ok(())
     }
 
-    /// Queues a message and delivers whatever is now in order; waits for (or fetches)
-    /// missing predecessors.
-    async fn accept_message(&self, seq: u64, pending: Pending) -> ApiResult<()> {
-        let delivered = self.delivered(seq.saturating_sub(1)).await?;
-        if seq <= delivered {
-            return Ok(());
-        }
-        let private = pending.private;
-        self.memory.borrow_mut().pending.insert(seq, pending);
-        self.drain().await?;
-        if self.memory.borrow().pending.contains_key(&seq) {
-            worker::Delay::from(GAP_WAIT).await;
-            self.fill_gap(private).await?;
-        }
-        Ok(())
-    }
-
-    /// Delivers pending messages while the next expected seq is there.
-    async fn drain(&self) -> ApiResult<()> {
-        let mut delivered = self.memory.borrow().delivered.unwrap_or(0);
-        let start = delivered;
-        loop {
-            let next = self.memory.borrow_mut().pending.remove(&(delivered + 1));
-            match next {
-                Some(pending) => {
-                    delivered += 1;
-                    self.memory.borrow_mut().delivered = Some(delivered);
-                    self.deliver(delivered, &pending);
-                }
-                None => break,
-            }
-        }
-        if delivered != start {
-            self.set_delivered(delivered).await?;
-        }
-        Ok(())
-    }
-
-    /// Reads the messages missing before the oldest pending one from Redis, then
-    /// delivers. Messages Redis no longer has (trimmed) are skipped.
-    async fn fill_gap(&self, private: bool) -> ApiResult<()> {
-        let (delivered, first_pending) = {
-            let memory = self.memory.borrow();
-            match memory.pending.keys().next() {
-                Some(first) => (memory.delivered.unwrap_or(0), *first),
-                None => return Ok(()),
-            }
-        };
-        if first_pending == delivered + 1 {
-            return self.drain().await;
-        }
-        let room_id = self.room_id().await.unwrap_or_default();
-        let missing = self
-            .read_log(
-                &room_id,
-                delivered,
-                (first_pending - delivered - 1).min(REPLAY_PAGE),
-            )
-            .await?;
+    /// Restores what a fresh instance needs (it may have been evicted, or the runtime
+    /// restarted) and makes sure a room that expires has its alarm armed, so it still
+    /// ends on time. Runs once per instance. Returns false once the room has ended.
+    async fn wake(&self, room_id: &str, private: bool) -> ApiResult<bool> {
         {
             let mut memory = self.memory.borrow_mut();
-            for message in missing {
-                if let Some(seq) = seq_of(&message).filter(|s| *s < first_pending) {
-                    let at = created_at_of(&message);
-                    memory.pending.entry(seq).or_insert(Pending {
-                        private,
-                        message_frame: events::message(&message),
-                        activity_frame: events::activity(&room_id, seq, &at),
-                    });
-                }
+            memory.private = private;
+            if memory.gone {
+                return Ok(false);
             }
-            // Whatever is still missing is gone from Redis: skip past it.
-            let current = memory.delivered.unwrap_or(0);
-            if !memory.pending.contains_key(&(current + 1)) {
-                if let Some(first) = memory.pending.keys().next().copied() {
-                    memory.delivered = Some(first - 1);
-                }
+            if memory.awake {
+                return Ok(true);
             }
         }
-        self.drain().await
+        let storage = self.state.storage();
+        let delivered: Option<u64> = storage.get(DELIVERED).await?;
+        {
+            let mut memory = self.memory.borrow_mut();
+            memory.room_id = Some(room_id.to_string());
+            if memory.delivered.is_none() {
+                memory.delivered = delivered;
+            }
+        }
+        if room_id != GLOBAL_ROOM {
+            self.check_alarm(room_id).await?;
+        }
+        let mut memory = self.memory.borrow_mut();
+        memory.awake = true;
+        Ok(!memory.gone)
+    }
+
+    /// Re-arms a lost alarm. Without a stored expiry (the `Created` event never
+    /// arrived), asks Redis; a room Redis no longer has has ended.
+    async fn check_alarm(&self, room_id: &str) -> ApiResult<()> {
+        let storage = self.state.storage();
+        let expires_at = match storage.get::<i64>(EXPIRES_AT).await? {
+            Some(at) => at,
+            None => match self.expiry_in_redis(room_id).await {
+                Ok(Some(at)) => {
+                    storage.put(ROOM_ID, room_id).await?;
+                    storage.put(EXPIRES_AT, at).await?;
+                    at
+                }
+                Ok(None) => return self.end_room(room_id).await,
+                Err(err) => {
+                    // Redis still expires the room's keys by itself; try again on the
+                    // next wake-up.
+                    worker::console_error!("hub of {room_id}: no expiry known: {err:?}");
+                    return Ok(());
+                }
+            },
+        };
+        if storage.get_alarm().await?.is_none() {
+            storage.set_alarm(until(expires_at)).await?;
+        }
+        Ok(())
+    }
+
+    /// When the room ends according to Redis; `None` when Redis no longer has it.
+    async fn expiry_in_redis(&self, room_id: &str) -> ApiResult<Option<i64>> {
+        let outcome = store_for(&self.env)?
+            .run(&scripts::ROOM_GET, None, [room_id.to_string()])
+            .await;
+        match outcome {
+            Ok(outcome) => {
+                let [room, _, _, _] = outcome.fields()?;
+                Ok(records::room(room)?.expires_at_ms)
+            }
+            Err(ApiError::NotFound(_)) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// The room of a socket's hub after hibernation: only rooms that expire store their
+    /// id, so a hub without one is the global room's.
+    async fn stored_room_id(&self) -> String {
+        if let Some(id) = self.memory.borrow().room_id.clone() {
+            return id;
+        }
+        let stored: Option<String> = self.state.storage().get(ROOM_ID).await.ok().flatten();
+        stored.unwrap_or_else(|| GLOBAL_ROOM.to_string())
+    }
+
+    /// The hub's sockets, all or those with `tag`. Raw `web_sys` sockets: the hot path
+    /// only sends, and an error here is an empty room rather than a panic.
+    fn sockets(&self, tag: Option<&str>) -> Vec<web_sys::WebSocket> {
+        let state = self.state.as_raw();
+        match tag {
+            Some(tag) => state.get_websockets_with_tag(tag),
+            None => state.get_websockets(),
+        }
+        .unwrap_or_default()
+    }
+
+    /// Whether any socket is open or about to be.
+    fn has_listeners(&self) -> bool {
+        self.memory.borrow().connecting > 0 || !self.sockets(None).is_empty()
+    }
+
+    /// Queues a message and delivers whatever is now in order; when predecessors are
+    /// missing, waits for them, then reads them from Redis.
+    async fn on_message(&self, seq: u64, frames: Frames) -> ApiResult<()> {
+        {
+            let mut memory = self.memory.borrow_mut();
+            let delivered = *memory.delivered.get_or_insert(seq.saturating_sub(1));
+            if seq <= delivered {
+                return Ok(());
+            }
+            memory.pending.insert(seq, frames);
+        }
+        self.drain().await?;
+        if !self.memory.borrow().pending.contains_key(&seq) {
+            return Ok(());
+        }
+        if !self.has_listeners() {
+            // Nobody to keep in order for: remember how far the room got, and let the
+            // next socket start from Redis.
+            {
+                let mut memory = self.memory.borrow_mut();
+                memory.delivered = memory.delivered.max(Some(seq - 1));
+            }
+            return self.drain().await;
+        }
+        worker::Delay::from(GAP_WAIT).await;
+        self.fill_to(seq - 1).await
+    }
+
+    /// Delivers pending messages while the next expected seq is there (and drops any
+    /// that are no longer ahead), then persists how far delivery got.
+    async fn drain(&self) -> ApiResult<()> {
+        let batch = {
+            let mut memory = self.memory.borrow_mut();
+            let Some(mut delivered) = memory.delivered else {
+                return Ok(());
+            };
+            memory.pending = memory.pending.split_off(&(delivered + 1));
+            let mut batch = Vec::new();
+            while let Some(frames) = memory.pending.remove(&(delivered + 1)) {
+                delivered += 1;
+                batch.push(frames);
+            }
+            memory.delivered = Some(delivered);
+            batch
+        };
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let reached = self.deliver(&batch);
+        if reached || self.memory.borrow().connecting > 0 {
+            self.persist_delivered().await?;
+        }
+        Ok(())
+    }
+
+    async fn persist_delivered(&self) -> ApiResult<()> {
+        let delivered = self.memory.borrow().delivered;
+        if let Some(delivered) = delivered {
+            self.state.storage().put(DELIVERED, delivered).await?;
+        }
+        Ok(())
+    }
+
+    /// Reads the messages up to `target` that the hub has not delivered from Redis and
+    /// delivers them in order. Redis trims the oldest messages first, so whatever it no
+    /// longer has below the first it returns is gone for good and is skipped.
+    async fn fill_to(&self, target: u64) -> ApiResult<()> {
+        loop {
+            let (room_id, private, from) = {
+                let memory = self.memory.borrow();
+                match (&memory.room_id, memory.delivered) {
+                    (Some(room_id), Some(delivered)) if delivered < target => {
+                        (room_id.clone(), memory.private, delivered)
+                    }
+                    _ => return Ok(()),
+                }
+            };
+            let page = self
+                .read_log(&room_id, from, (target - from).min(LOG_PAGE))
+                .await?;
+            let skipped = {
+                let mut memory = self.memory.borrow_mut();
+                let delivered = memory.delivered.unwrap_or(from);
+                let mut first_found = None;
+                for message in &page {
+                    let Some((seq, created_at)) = routing_of(message) else {
+                        continue;
+                    };
+                    if seq > target {
+                        break;
+                    }
+                    first_found.get_or_insert(seq);
+                    if seq > delivered {
+                        memory.pending.entry(seq).or_insert_with(|| {
+                            Frames::new(&room_id, private, seq, &created_at, message)
+                        });
+                    }
+                }
+                let resume = first_found.unwrap_or(target + 1);
+                let skipped = delivered == from && resume > from + 1;
+                if skipped {
+                    memory.delivered = Some(resume - 1);
+                }
+                skipped
+            };
+            self.drain().await?;
+            if skipped {
+                self.persist_delivered().await?;
+            }
+        }
     }
 
     async fn read_log(&self, room_id: &str, after: u64, limit: u64) -> ApiResult<Vec<Message>> {
-        let store = store_for(&self.env)?;
-        let outcome = store
+        let outcome = store_for(&self.env)?
             .run(
                 &scripts::LOG_RANGE,
                 None,
@@ -371,140 +515,176 @@ impl RoomHub {
         Ok(records::messages(messages)?)
     }
 
-    /// Sends one in-order message to every live socket: the content to those who may
-    /// read it, an `activity` frame to observers of a private room.
-    fn deliver(&self, seq: u64, pending: &Pending) {
-        let memory = self.memory.borrow();
-        let skip = |ws: &WebSocket| -> bool {
-            if memory.replaying.is_empty() && memory.floors.is_empty() {
+    /// Sends in-order messages to every socket: the content to those who may read it,
+    /// an `activity` frame to observers of a private room. One socket list per batch;
+    /// no per-socket state is read. Returns whether any socket was there.
+    fn deliver(&self, batch: &[Frames]) -> bool {
+        let send = |sockets: Vec<web_sys::WebSocket>, frame: fn(&Frames) -> Option<&str>| {
+            if sockets.is_empty() {
                 return false;
             }
-            socket_info(ws).is_some_and(|info| {
-                memory.replaying.contains(&info.id)
-                    || memory
-                        .floors
-                        .get(&info.id)
-                        .is_some_and(|floor| seq <= *floor)
-            })
-        };
-        let send = |tag: Option<&str>, frame: &str| {
-            let sockets = match tag {
-                Some(tag) => self.state.get_websockets_with_tag(tag),
-                None => self.state.get_websockets(),
-            };
-            for ws in sockets.iter().filter(|ws| !skip(ws)) {
-                let _ = ws.send_with_str(frame);
+            let texts: Vec<JsString> = batch.iter().filter_map(frame).map(JsString::from).collect();
+            for ws in sockets {
+                for text in &texts {
+                    let _ = ws.unchecked_ref::<TextSink>().send(text);
+                }
             }
+            true
         };
-        if pending.private {
-            send(Some(Viewer::Member.tag()), &pending.message_frame);
-            send(Some(Viewer::Observer.tag()), &pending.activity_frame);
+        if self.memory.borrow().private {
+            let members = send(self.sockets(Some(Viewer::Member.tag())), |f| {
+                Some(f.message.as_str())
+            });
+            let observers = send(self.sockets(Some(Viewer::Observer.tag())), |f| {
+                f.activity.as_deref()
+            });
+            members || observers
         } else {
-            send(None, &pending.message_frame);
+            send(self.sockets(None), |f| Some(f.message.as_str()))
         }
     }
 
     /// Membership changes of private rooms are for members' eyes only.
     fn broadcast_membership(&self, private: bool, frame: &str) {
-        let sockets = if private {
-            self.state.get_websockets_with_tag(Viewer::Member.tag())
-        } else {
-            self.state.get_websockets()
-        };
-        for ws in sockets {
+        let tag = private.then(|| Viewer::Member.tag());
+        for ws in self.sockets(tag) {
             let _ = ws.send_with_str(frame);
         }
     }
 
-    /// Accepts a WebSocket the Worker has authorised, sends `ready`, replays what the
-    /// client missed, then lets it join the live stream.
-    async fn accept_socket(&self, req: &Request) -> ApiResult<Response> {
+    /// Accepts a WebSocket the Worker has authorised: `ready`, then the backlog, then
+    /// live frames.
+    async fn accept(&self, req: &Request) -> ApiResult<Response> {
         let query = ConnectQuery::from_request(req)?;
-        self.remember_room(&query.room_id).await?;
-        let pair = WebSocketPair::new()?;
-        let server = pair.server;
-        let mut tags = vec![query.viewer.tag().to_string()];
-        if let Some(bot) = &query.bot {
-            tags.push(bot_tag(bot));
+        let gone = || ApiError::NotFound(format!("No live room has the id {}.", query.room_id));
+        if !self.wake(&query.room_id, query.private).await? {
+            return Err(gone());
         }
-        let tag_refs: Vec<&str> = tags.iter().map(String::as_str).collect();
-        self.state.accept_websocket_with_tags(&server, &tag_refs);
-        let info = SocketInfo {
-            id: crate::ids::random_hex(8)?,
-        };
-        server.serialize_attachment(&info)?;
-        server.send_with_str(&query.ready)?;
-
-        let can_read = !query.private || query.viewer == Viewer::Member;
-        let delivered = self.delivered(query.last_seq).await?;
-        if let Some(after) = query.after.filter(|after| can_read && *after < delivered) {
-            self.memory.borrow_mut().replaying.insert(info.id.clone());
-            let replayed = self.replay(&server, &query.room_id, after).await;
-            self.memory.borrow_mut().replaying.remove(&info.id);
-            replayed?;
-        } else if let Some(after) = query.after.filter(|after| *after > delivered) {
-            self.memory
-                .borrow_mut()
-                .floors
-                .insert(info.id.clone(), after);
+        let alone = self.memory.borrow().connecting == 0 && self.sockets(None).is_empty();
+        self.memory.borrow_mut().connecting += 1;
+        let backlog = self.backlog(&query, alone).await;
+        self.memory.borrow_mut().connecting -= 1;
+        let backlog = backlog?;
+        if self.memory.borrow().gone {
+            return Err(gone());
+        }
+        // No `.await` from here on: the backlog ends exactly where live delivery stands.
+        let pair = WebSocketPair::new()?;
+        let mut tags = vec![JsValue::from_str(query.viewer.tag())];
+        if let Some(bot) = &query.bot {
+            tags.push(JsValue::from_str(&bot_tag(bot)));
+        }
+        self.state
+            .as_raw()
+            .accept_websocket_with_tags(pair.server.as_ref(), tags)
+            .map_err(js_error)?;
+        pair.server.send_with_str(&query.ready)?;
+        for frame in &backlog {
+            pair.server.send_with_str(frame)?;
         }
         Ok(Response::from_websocket(pair.client)?)
     }
 
-    /// Sends stored messages after `after` up to what the hub has delivered live; once
-    /// it returns (with no await in between) the socket is live and gets the next seq.
-    async fn replay(&self, ws: &WebSocket, room_id: &str, mut after: u64) -> ApiResult<()> {
-        loop {
-            let delivered = self.memory.borrow().delivered.unwrap_or(0);
-            if after >= delivered {
-                return Ok(());
-            }
-            let page = self.read_log(room_id, after, REPLAY_PAGE).await?;
-            if page.is_empty() {
-                return Ok(());
-            }
-            let delivered = self.memory.borrow().delivered.unwrap_or(0);
-            for message in &page {
-                match seq_of(message) {
-                    Some(seq) if seq <= delivered => {
-                        ws.send_with_str(events::message(message))?;
-                        after = seq;
-                    }
-                    _ => return Ok(()),
+    /// With nobody listening, live delivery restarts from a connecting client's view of
+    /// Redis (`last_seq`). Seqs the hub handled since the Worker read it count only if
+    /// Redis has them: a hub must never trust a memory of seqs Redis has lost.
+    async fn restart_delivery(&self, room_id: &str, last_seq: u64) -> ApiResult<()> {
+        let remembered = self.memory.borrow().delivered.unwrap_or(0);
+        let mut delivered = last_seq;
+        if remembered > last_seq {
+            let limit = (remembered - last_seq).min(LOG_PAGE);
+            let page = self.read_log(room_id, last_seq, limit).await?;
+            for (seq, _) in page.iter().filter_map(|m| routing_of(m)) {
+                if seq <= remembered {
+                    delivered = delivered.max(seq);
                 }
             }
+            // Handled (for nobody) during the read: real, and in Redis too.
+            let now = self.memory.borrow().delivered.unwrap_or(0);
+            if now > remembered {
+                delivered = delivered.max(now);
+            }
         }
+        self.memory.borrow_mut().delivered = Some(delivered);
+        self.persist_delivered().await
     }
 
-    /// The alarm: tell every socket, close them, delete the room from Redis, forget.
+    /// Brings live delivery up to what the Worker saw in Redis, then reads what this
+    /// client missed: messages after `?after=` (or after `ready`'s `last_seq`) up to
+    /// what the hub has delivered live. Private rooms replay only to members.
+    async fn backlog(&self, query: &ConnectQuery, alone: bool) -> ApiResult<Vec<String>> {
+        if alone {
+            self.restart_delivery(&query.room_id, query.last_seq)
+                .await?;
+        } else {
+            self.memory
+                .borrow_mut()
+                .delivered
+                .get_or_insert(query.last_seq);
+            self.fill_to(query.last_seq).await?;
+        }
+        let mut backlog = Vec::new();
+        if query.private && query.viewer != Viewer::Member {
+            return Ok(backlog);
+        }
+        let delivered = || self.memory.borrow().delivered.unwrap_or(0);
+        let mut after = query.after.unwrap_or(query.last_seq).min(query.last_seq);
+        while after < delivered() {
+            let page = self
+                .read_log(&query.room_id, after, (delivered() - after).min(LOG_PAGE))
+                .await?;
+            let (start, upto) = (after, delivered());
+            for message in &page {
+                match routing_of(message) {
+                    Some((seq, _)) if seq > after && seq <= upto => {
+                        backlog.push(events::message(message));
+                        after = seq;
+                    }
+                    _ => break,
+                }
+            }
+            if after == start {
+                // Redis has nothing more (the room is being purged): stop here.
+                break;
+            }
+        }
+        Ok(backlog)
+    }
+
+    /// The alarm: end the room, unless its expiry moved (then re-arm).
     async fn expire(&self) -> ApiResult<()> {
         let storage = self.state.storage();
-        let Some(room_id) = self.room_id().await else {
+        let stored: Option<String> = storage.get(ROOM_ID).await?;
+        let Some(room_id) = stored else {
             return Ok(storage.delete_all().await?);
         };
-        let expires_at: Option<i64> = storage.get("expires_at").await?;
+        let expires_at: Option<i64> = storage.get(EXPIRES_AT).await?;
         if let Some(at) = expires_at.filter(|at| *at > now_ms()) {
-            storage
-                .set_alarm(Duration::from_millis((at - now_ms()).max(0) as u64))
-                .await?;
+            storage.set_alarm(until(at)).await?;
             return Ok(());
         }
-        let frame = events::room_expired(&room_id);
-        for ws in self.state.get_websockets() {
+        self.end_room(&room_id).await
+    }
+
+    /// Tells every socket, closes them, deletes the room from Redis, forgets it.
+    async fn end_room(&self, room_id: &str) -> ApiResult<()> {
+        self.memory.borrow_mut().gone = true;
+        let frame = events::room_expired(room_id);
+        for ws in self.sockets(None) {
             let _ = ws.send_with_str(&frame);
-            let _ = ws.close(Some(CLOSE_EXPIRED), Some("room expired"));
+            let _ = ws.close_with_code_and_reason(CLOSE_EXPIRED, "room expired");
         }
         store_for(&self.env)?
-            .run(&scripts::ROOM_PURGE, None, [room_id])
+            .run(&scripts::ROOM_PURGE, None, [room_id.to_string()])
             .await?;
-        *self.memory.borrow_mut() = Memory::default();
-        storage.delete_all().await?;
+        *self.memory.borrow_mut() = Memory {
+            gone: true,
+            awake: true,
+            ..Memory::default()
+        };
+        self.state.storage().delete_all().await?;
         Ok(())
     }
-}
-
-fn bot_tag(bot_id: &str) -> String {
-    format!("bot:{bot_id}")
 }
 
 /// What the Worker passes to `/connect` (see `RoomHubs::connect`): facts it has

@@ -90,17 +90,23 @@ export async function gatewayStats() {
 }
 
 /**
- * Opens a live stream. Collects every frame; `next(predicate, ms)` waits for the next
+ * Opens a live stream. Collects every frame (parsed in `frames`, as received in `raw`);
+ * `next(predicate, ms)` waits for the next
  * unread frame matching `predicate`. Resolves once the socket is open.
  */
 export function openStream(path, { key } = {}) {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(WS_URL + path, key ? { headers: { Authorization: `Bearer ${key}` } } : {});
-    const stream = { ws, frames: [], closed: null, waiters: [], cursor: 0 };
+    // closeTimeout: the local runtime ends the TCP connection of a socket the server
+    // closed only when the room's object goes idle (about 10 s later); report the close
+    // code as soon as the closing handshake is done.
+    const headers = key ? { Authorization: `Bearer ${key}` } : {};
+    const ws = new WebSocket(WS_URL + path, { headers, closeTimeout: 300 });
+    const stream = { ws, raw: [], frames: [], closed: null, waiters: [], cursor: 0 };
     const wake = () => {
       for (const waiter of [...stream.waiters]) waiter();
     };
     ws.on("message", (data) => {
+      stream.raw.push(data.toString());
       stream.frames.push(JSON.parse(data.toString()));
       wake();
     });

@@ -1,0 +1,229 @@
+// Live-stream benchmark: post→delivery latency with 1, 100 and 1000 observers in one
+// room, sustained posting into a room with 100 observers (every accepted message must
+// reach every observer exactly once, in order), and the Worker's .wasm size.
+//
+// Run through scripts/bench, which starts an isolated stack (with the per-bot message
+// limit lifted) and exports CLAWCHAT_URL and friends. Latency is measured in this one
+// process: the time just before a POST is sent to the time its frame is read from each
+// observer's socket, so it includes the HTTP request, the Redis script, the event to the
+// room's hub, the fan-out, and this client's own parsing. Client and stack share the
+// machine's cores, as they would in any single-box test.
+//
+// Knobs (env): BENCH_OBSERVERS="1,100,1000", BENCH_MESSAGES=200, BENCH_RATE=20 (posts per
+// second in the latency runs), BENCH_LOAD_SECONDS=10, BENCH_POSTERS=8 (bots posting back to
+// back in the sustained run), BENCH_VERBOSE=1 (the slowest seqs of each latency run).
+import { readFileSync } from "node:fs";
+import { performance } from "node:perf_hooks";
+import { gzipSync } from "node:zlib";
+import WebSocket from "ws";
+import { BASE_URL, WS_URL, createRoom, registerBot } from "../tests/lib/client.mjs";
+
+const OBSERVERS = (process.env.BENCH_OBSERVERS ?? "1,100,1000").split(",").map(Number);
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 200);
+const RATE = Number(process.env.BENCH_RATE ?? 20);
+const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 10);
+const POSTERS = Number(process.env.BENCH_POSTERS ?? 8);
+const LOAD_OBSERVERS = 100;
+const VERBOSE = process.env.BENCH_VERBOSE === "1";
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const log = (...args) => console.error("  ·", ...args);
+
+/** Sent-at times by message token (the token is the message's content). */
+const sentAt = new Map();
+
+/**
+ * An observer that keeps only what the benchmark needs: the seqs it saw, in order, and
+ * the latency of each message it was sent.
+ */
+function observe(roomId) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${WS_URL}/api/rooms/${roomId}/ws`, { perMessageDeflate: false });
+    const observer = { ws, seqs: [], latencies: [], slowest: new Map(), lastAt: 0, ready: false };
+    ws.on("message", (data) => {
+      const now = performance.now();
+      const frame = JSON.parse(data);
+      if (frame.type === "ready") {
+        observer.ready = true;
+        resolve(observer);
+      } else if (frame.type === "message") {
+        observer.seqs.push(frame.message.seq);
+        observer.lastAt = now;
+        const at = sentAt.get(frame.message.content);
+        if (at !== undefined) {
+          observer.latencies.push(now - at);
+          if (VERBOSE) observer.slowest.set(frame.message.seq, now - at);
+        }
+      }
+    });
+    ws.on("unexpected-response", (_req, res) => reject(new Error(`upgrade answered ${res.statusCode}`)));
+    ws.on("error", reject);
+  });
+}
+
+/** Opens `n` observers, `batch` at a time. */
+async function observeMany(roomId, n, batch = 50) {
+  const observers = [];
+  for (let i = 0; i < n; i += batch) {
+    const size = Math.min(batch, n - i);
+    observers.push(...(await Promise.all(Array.from({ length: size }, () => observe(roomId)))));
+  }
+  return observers;
+}
+
+async function closeAll(observers) {
+  await Promise.all(
+    observers.map(
+      (o) =>
+        new Promise((resolve) => {
+          o.ws.once("close", resolve);
+          o.ws.terminate();
+        }),
+    ),
+  );
+}
+
+/** Posts `content` as `bot`; resolves to the status and the HTTP round trip in ms. */
+async function post(bot, roomId, content) {
+  const started = performance.now();
+  sentAt.set(content, started);
+  const res = await fetch(`${BASE_URL}/api/rooms/${roomId}/messages`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${bot.key}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ content }),
+  });
+  const body = await res.json();
+  return { status: res.status, seq: body.message?.seq, ms: performance.now() - started };
+}
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+function summary(values) {
+  const sorted = Float64Array.from(values).sort();
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN, n: sorted.length };
+}
+
+/** Waits until every observer has seen `count` messages (or `ms` pass). */
+async function drained(observers, count, ms = 30000) {
+  const deadline = Date.now() + ms;
+  while (observers.some((o) => o.seqs.length < count) && Date.now() < deadline) await sleep(20);
+  return observers.every((o) => o.seqs.length >= count);
+}
+
+/** Every observer saw 1..count, each once, in order. */
+function exact(observers, count) {
+  return observers.every((o) => o.seqs.length === count && o.seqs.every((s, i) => s === i + 1));
+}
+
+async function latencyRun(posters, observerCount, run) {
+  const room = await createRoom(posters[0], { ttl_seconds: 3600 });
+  const connectStarted = performance.now();
+  const observers = await observeMany(room.id, observerCount);
+  const connectMs = performance.now() - connectStarted;
+  // Warm up: the hub, the HTTP connections and the JIT.
+  for (let i = 0; i < 5; i++) await post(posters[i % posters.length], room.id, `warm ${run} ${i}`);
+  await drained(observers, 5);
+  for (const o of observers) o.latencies.length = 0;
+
+  const http = [];
+  const interval = 1000 / RATE;
+  const started = performance.now();
+  const inFlight = [];
+  for (let i = 0; i < MESSAGES; i++) {
+    const due = started + i * interval;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    inFlight.push(post(posters[i % posters.length], room.id, `lat ${run} ${i}`).then((r) => http.push(r.ms)));
+  }
+  await Promise.all(inFlight);
+  const complete = await drained(observers, MESSAGES + 5);
+  const ok = complete && exact(observers, MESSAGES + 5);
+  const latency = summary(observers.flatMap((o) => o.latencies));
+  if (VERBOSE) {
+    const worst = new Map();
+    for (const o of observers) for (const [seq, l] of o.slowest) worst.set(seq, Math.max(worst.get(seq) ?? 0, l));
+    const top = [...worst].sort((a, b) => b[1] - a[1]).slice(0, 8);
+    log(`slowest seqs (worst observer): ${top.map(([s, l]) => `${s}:${l.toFixed(0)}ms`).join(" ")}`);
+  }
+  await closeAll(observers);
+  return { observers: observerCount, connectMs, latency, http: summary(http), ok };
+}
+
+async function loadRun(posters) {
+  const room = await createRoom(posters[0], { ttl_seconds: 3600 });
+  const observers = await observeMany(room.id, LOAD_OBSERVERS);
+  let accepted = 0;
+  let refused = 0;
+  const started = performance.now();
+  const stopAt = started + LOAD_SECONDS * 1000;
+  let lastAnswer = started;
+  await Promise.all(
+    posters.map(async (bot, b) => {
+      for (let i = 0; performance.now() < stopAt; i++) {
+        const r = await post(bot, room.id, `load ${b} ${i}`);
+        if (r.status === 201) accepted++;
+        else refused++;
+        lastAnswer = performance.now();
+      }
+    }),
+  );
+  const seconds = (lastAnswer - started) / 1000;
+  const complete = await drained(observers, accepted, 60000);
+  const drainMs = Math.max(...observers.map((o) => o.lastAt)) - lastAnswer;
+  const ok = complete && exact(observers, accepted);
+  const delivered = observers.reduce((n, o) => n + o.seqs.length, 0);
+  const latency = summary(observers.flatMap((o) => o.latencies));
+  await closeAll(observers);
+  return { accepted, refused, seconds, rate: accepted / seconds, delivered, expected: accepted * LOAD_OBSERVERS, drainMs, ok, latency };
+}
+
+function wasmSize() {
+  const wasm = readFileSync(new URL("../build/index_bg.wasm", import.meta.url));
+  return { raw: wasm.length, gzip: gzipSync(wasm, { level: 9 }).length };
+}
+
+const ms = (v) => (Number.isFinite(v) ? `${v.toFixed(1)} ms` : "—");
+const kib = (n) => `${(n / 1024).toFixed(0)} KiB`;
+
+async function main() {
+  log(`registering ${POSTERS} posting bots`);
+  const posters = await Promise.all(Array.from({ length: POSTERS }, () => registerBot("bench")));
+
+  const rows = [];
+  for (const [run, n] of OBSERVERS.entries()) {
+    log(`latency with ${n} observer(s): ${MESSAGES} posts at ${RATE}/s`);
+    rows.push(await latencyRun(posters, n, run));
+  }
+  log(`sustained load: ${POSTERS} bots posting back to back for ${LOAD_SECONDS} s, ${LOAD_OBSERVERS} observers`);
+  const load = await loadRun(posters);
+  const wasm = wasmSize();
+
+  const lines = [
+    "",
+    `Live stream benchmark (${new Date().toISOString()}, ${MESSAGES} posts at ${RATE}/s per latency run)`,
+    "",
+    "| observers | post→frame p50 | p99 | max | frames checked | POST p50 | all delivered, in order |",
+    "|---:|---:|---:|---:|---:|---:|:---:|",
+    ...rows.map(
+      (r) =>
+        `| ${r.observers} | ${ms(r.latency.p50)} | ${ms(r.latency.p99)} | ${ms(r.latency.max)} | ${r.latency.n} | ${ms(r.http.p50)} | ${r.ok ? "yes" : "NO"} |`,
+    ),
+    "",
+    `Sustained: ${load.accepted} messages accepted in ${load.seconds.toFixed(1)} s = ${load.rate.toFixed(0)} msg/s into one room ` +
+      `(${POSTERS} bots back to back, ${load.refused} refused); ${LOAD_OBSERVERS} observers received ` +
+      `${load.delivered}/${load.expected} frames (${(load.delivered / load.seconds).toFixed(0)} frames/s), ` +
+      `${load.ok ? "every message once each, in order" : "LOSS OR DISORDER"}; ` +
+      `delivery p50 ${ms(load.latency.p50)}, p99 ${ms(load.latency.p99)}; last frame read ${ms(load.drainMs)} after the last POST answer.`,
+    `Worker: build/index_bg.wasm ${kib(wasm.raw)} raw, ${kib(wasm.gzip)} gzipped.`,
+    "",
+  ];
+  console.log(lines.join("\n"));
+  const goal = rows.find((r) => r.observers === 1000);
+  if (goal) console.log(`Goal (1000 observers, p99 < 250 ms): ${goal.latency.p99 < 250 && goal.ok ? "met" : "MISSED"}`);
+  if (!rows.every((r) => r.ok) || !load.ok) process.exitCode = 1;
+}
+
+await main();
