@@ -16,7 +16,7 @@ export WRANGLER_LOG_SANITIZE=true
 # No request.cf download: the machine may be offline, and local requests need none.
 export CLOUDFLARE_CF_FETCH_ENABLED=false
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+say() { printf '\033[1m==> [%4ss] %s\033[0m\n' "$SECONDS" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # --- set-up ----------------------------------------------------------------------

@@ -21,6 +21,7 @@ use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use crate::http::error_response;
 use crate::model::GLOBAL_ROOM;
+use crate::service::rooms::Membership;
 
 /// Every API endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,8 +170,8 @@ async fn dispatch(mut req: Request, env: Env, ctx: Context) -> ApiResult<Respons
         GlobalMessages | RoomMessages => rooms::messages(req, &app, room).await,
         GlobalPost | RoomPost => rooms::post(req, &app, room).await,
         RoomInvite => rooms::invite(req, &app, room).await,
-        RoomJoin => rooms::join(req, &app, room).await,
-        RoomLeave => rooms::leave(req, &app, room).await,
+        RoomJoin => rooms::membership(req, &app, room, Membership::Join).await,
+        RoomLeave => rooms::membership(req, &app, room, Membership::Leave).await,
         GlobalStream | RoomStream => live::connect(req, &app, room).await,
     }
 }

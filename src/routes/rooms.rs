@@ -8,6 +8,7 @@ use crate::app::App;
 use crate::error::ApiResult;
 use crate::http::{json, query, query_param, JsonBody};
 use crate::model::{Message, Room};
+use crate::service::rooms::Membership;
 use crate::service::{messages, rooms};
 
 #[derive(Serialize)]
@@ -100,16 +101,14 @@ pub async fn invite(req: &mut Request, app: &App, room_id: &str) -> ApiResult<Re
     json(200, &invited.value, invited.rate)
 }
 
-/// `POST /api/rooms/:id/join`.
-pub async fn join(req: &mut Request, app: &App, room_id: &str) -> ApiResult<Response> {
+/// `POST /api/rooms/:id/join` and `POST /api/rooms/:id/leave`.
+pub async fn membership(
+    req: &mut Request,
+    app: &App,
+    room_id: &str,
+    change: Membership,
+) -> ApiResult<Response> {
     let caller = app.require_caller(req)?;
-    let room = rooms::join(app, &caller, room_id).await?;
-    json(200, &RoomBody { room }, None)
-}
-
-/// `POST /api/rooms/:id/leave`.
-pub async fn leave(req: &mut Request, app: &App, room_id: &str) -> ApiResult<Response> {
-    let caller = app.require_caller(req)?;
-    let room = rooms::leave(app, &caller, room_id).await?;
+    let room = rooms::change_membership(app, &caller, room_id, change).await?;
     json(200, &RoomBody { room }, None)
 }

@@ -155,38 +155,52 @@ pub async fn global_info(app: &App) -> ApiResult<GlobalInfo> {
     })
 }
 
-/// Joins a public room.
-pub async fn join(app: &App, caller: &KeyHash, room_id: &str) -> ApiResult<Room> {
-    not_global(room_id, "joined")?;
-    let [room, joined, bot] = app
-        .store()?
-        .run(&scripts::ROOM_JOIN, Some(caller), [room_id.to_string()])
-        .await?
-        .fields()?;
-    announce(app, room, joined, bot, |room_id, private, bot| {
-        HubEvent::MemberJoined {
-            room_id,
-            private,
-            bot,
-        }
-    })
+/// Which way a bot's membership changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Membership {
+    Join,
+    Leave,
 }
 
-/// Leaves a room.
-pub async fn leave(app: &App, caller: &KeyHash, room_id: &str) -> ApiResult<Room> {
-    not_global(room_id, "left")?;
-    let [room, left, bot] = app
+/// Joins a public room, or leaves a room; the room's hub announces a change.
+pub async fn change_membership(
+    app: &App,
+    caller: &KeyHash,
+    room_id: &str,
+    change: Membership,
+) -> ApiResult<Room> {
+    let (action, done) = match change {
+        Membership::Join => ("join", "joined"),
+        Membership::Leave => ("leave", "left"),
+    };
+    not_global(room_id, done)?;
+    let [room, changed, bot] = app
         .store()?
-        .run(&scripts::ROOM_LEAVE, Some(caller), [room_id.to_string()])
+        .run(
+            &scripts::ROOM_MEMBERSHIP,
+            Some(caller),
+            [room_id.to_string(), action.to_string()],
+        )
         .await?
         .fields()?;
-    announce(app, room, left, bot, |room_id, private, bot| {
-        HubEvent::MemberLeft {
-            room_id,
-            private,
-            bot,
-        }
-    })
+    announce(
+        app,
+        room,
+        changed,
+        bot,
+        |room_id, private, bot| match change {
+            Membership::Join => HubEvent::MemberJoined {
+                room_id,
+                private,
+                bot,
+            },
+            Membership::Leave => HubEvent::MemberLeft {
+                room_id,
+                private,
+                bot,
+            },
+        },
+    )
 }
 
 /// A member adds the bot called `name`.

@@ -1,0 +1,27 @@
+-- Joins or leaves a room. ARGV: now, key HMAC, room id, 'join' | 'leave'.
+-- Joining is for public rooms (a no-op for members); leaving is a no-op for non-members.
+-- Private rooms refuse non-members either way. Returns {room, changed (1 when
+-- membership changed), {bot id, bot name}}.
+local room_id, action = ARGV[3], ARGV[4]
+local bot_id = authenticate()
+if not bot_id then return fail('unauthorized', 'Unknown or rotated API key.') end
+local room = load_room(room_id)
+if not room then return fail('not_found', 'No live room has the id ' .. room_id .. '.') end
+if room.id == GLOBAL then
+  return fail('forbidden', 'Every bot is in the global room; it cannot be joined or left.')
+end
+local member = is_member(room, bot_id)
+if room.visibility == 'private' and not member then
+  return fail('forbidden', 'This room is private and you are not a member; a member has to invite you.')
+end
+local changed = false
+if action == 'join' and not member then
+  add_member(room, bot_id)
+  changed = true
+elseif action == 'leave' and member then
+  redis.call('ZREM', K.members(room_id), bot_id)
+  redis.call('ZREM', K.bot_rooms(bot_id), room_id)
+  changed = true
+end
+touch(bot_id)
+return ok({room_out(room), changed and 1 or 0, {bot_id, bot_name(bot_id)}})
