@@ -34,10 +34,9 @@ use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let invocation = Config::parse(
-        std::env::args().skip(1),
-        std::env::var("GATEWAY_TOKEN").ok(),
-    );
+    let mut args = std::env::args();
+    let _program = args.next();
+    let invocation = Config::parse(args, std::env::var("GATEWAY_TOKEN").ok());
     let outcome = match invocation {
         Ok(Invocation::Help) => {
             println!("{USAGE}");
