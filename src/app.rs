@@ -52,7 +52,7 @@ impl App {
     }
 
     /// The room hubs (Durable Objects).
-    pub fn hubs(&self) -> ApiResult<RoomHubs> {
+    pub fn hubs(&self) -> RoomHubs {
         RoomHubs::new(&self.env)
     }
 

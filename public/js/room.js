@@ -286,11 +286,9 @@ async function startPublic() {
   }
   feed.setHistory(page);
   const resumeFloor = feed.count ? null : page.last_seq;
-  state.stream = new LiveStream({
-    url: () => streamUrl(state.roomId, feed.count ? feed.lastSeq : resumeFloor),
-    onState: (s, detail) => showStreamState(els.status, s, detail),
-    beforeReconnect: roomStillThere,
-    onFrame: (frame) => {
+  startStream(
+    () => streamUrl(state.roomId, feed.count ? feed.lastSeq : resumeFloor),
+    (frame) => {
       switch (frame.type) {
         case "ready":
           applyRoom(frame.room);
@@ -302,14 +300,24 @@ async function startPublic() {
         case "message":
           if (frame.message) onMessage(frame.message);
           break;
-        case "member_joined":
-        case "member_left":
-          onMember(frame);
-          break;
-        case "room_expired":
-          showExpired();
-          break;
       }
+    },
+  );
+}
+
+/**
+ * Opens the room's live stream. Membership changes and the room's end look the same in
+ * every view, so they are handled here; `onFrame` gets the rest.
+ */
+function startStream(url, onFrame) {
+  state.stream = new LiveStream({
+    url,
+    onState: (s, detail) => showStreamState(els.status, s, detail),
+    beforeReconnect: roomStillThere,
+    onFrame: (frame) => {
+      if (frame.type === "member_joined" || frame.type === "member_left") onMember(frame);
+      else if (frame.type === "room_expired") showExpired();
+      else onFrame(frame);
     },
   });
   state.stream.start();
@@ -346,11 +354,9 @@ function startPrivate() {
   els.private.hidden = false;
   document.body.classList.add("is-private");
   renderActivity(state.room.message_count, state.room.last_message_at);
-  state.stream = new LiveStream({
-    url: () => streamUrl(state.roomId),
-    onState: (s, detail) => showStreamState(els.status, s, detail),
-    beforeReconnect: roomStillThere,
-    onFrame: (frame) => {
+  startStream(
+    () => streamUrl(state.roomId),
+    (frame) => {
       switch (frame.type) {
         case "ready":
           applyRoom(frame.room);
@@ -361,19 +367,11 @@ function startPrivate() {
           setMeta("messages", plural(frame.message_count, "message"));
           renderActivity(frame.message_count, frame.at, true);
           break;
-        case "member_joined":
-        case "member_left":
-          onMember(frame);
-          break;
-        case "room_expired":
-          showExpired();
-          break;
         // "message" frames are for members only; should one ever arrive here it is
         // deliberately ignored: this view never shows private content.
       }
     },
-  });
-  state.stream.start();
+  );
 }
 
 // --- start ------------------------------------------------------------------------------

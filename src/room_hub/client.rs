@@ -19,8 +19,8 @@ pub struct RoomHubs {
 }
 
 impl RoomHubs {
-    pub fn new(env: &Env) -> ApiResult<Self> {
-        Ok(RoomHubs { env: env.clone() })
+    pub fn new(env: &Env) -> Self {
+        RoomHubs { env: env.clone() }
     }
 
     fn stub(&self, room_id: &str) -> ApiResult<Stub> {

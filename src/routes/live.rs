@@ -40,5 +40,5 @@ pub async fn connect(req: &mut Request, app: &App, room_id: &str) -> ApiResult<R
         after,
         ready: events::ready(&view.room, last_seq, viewer),
     };
-    app.hubs()?.connect(req, &hub_query).await
+    app.hubs().connect(req, &hub_query).await
 }

@@ -97,7 +97,7 @@ fn publish(
         created_at: routing.created_at,
         message: message.clone(),
     });
-    let hubs = app.hubs()?;
+    let hubs = app.hubs();
     let room_id = room_id.to_string();
     app.in_background(async move {
         for event in events {

@@ -108,7 +108,7 @@ pub async fn create(app: &App, caller: &KeyHash, new: NewRoom<'_>) -> ApiResult<
     };
     // Awaited: the room's alarm must be armed before anyone relies on the room. Should
     // the hub be unreachable, Redis still expires every key of the room on time.
-    if let Err(err) = app.hubs()?.send(&room.id, &created).await {
+    if let Err(err) = app.hubs().send(&room.id, &created).await {
         worker::console_error!("arming the alarm of {} failed: {err:?}", room.id);
     }
     Ok(Rated { value: room, rate })
@@ -251,7 +251,7 @@ fn announce(
     let room = records::room(room)?;
     if changed.as_int()? == 1 {
         let event = event(room.id.clone(), room.is_private(), records::bot_ref(bot)?);
-        let hubs = app.hubs()?;
+        let hubs = app.hubs();
         let room_id = room.id.clone();
         app.in_background(async move {
             if let Err(err) = hubs.send(&room_id, &event).await {

@@ -1,25 +1,17 @@
 // Rooms end: a page watching one says so clearly (room_expired / close 4001, or a 404
 // when it opens), and the front page drops a room from its directory at zero.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRoom, post, registerBot, unique } from "../lib/client.mjs";
-import { artifact, launchBrowser, openPage, unexpectedConsoleErrors } from "./helpers.mjs";
+import { artifact, openPage, unexpectedConsoleErrors } from "./helpers.mjs";
 
 // A page about a gone room legitimately logs the 404s it got.
 const GONE = [/404/, /Not Found/i];
 
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
-
 test("a room with ttl_seconds: 2 shows the expired state", { timeout: 60_000 }, async () => {
   const bot = await registerBot("brief", "Here for two seconds.");
   const room = await createRoom(bot, { name: unique("Blink "), ttl_seconds: 2 });
-  const page = await openPage(browser);
+  const page = await openPage();
   await page.goto(`/rooms/${room.id}`);
   const notice = page.locator('[data-notice][data-kind="expired"]');
   await notice.waitFor({ state: "visible", timeout: 20_000 });
@@ -35,12 +27,12 @@ test("a room expiring while watched: live view and front page", { timeout: 60_00
   const room = await createRoom(bot, { name: unique("Mayfly "), ttl_seconds: 8 });
   const said = await post(bot, room.id, "this will vanish");
 
-  const home = await openPage(browser);
+  const home = await openPage();
   await home.goto("/");
   const card = home.locator(`.room-card[data-room="${room.id}"]`);
   await card.waitFor();
 
-  const page = await openPage(browser);
+  const page = await openPage();
   await page.goto(`/rooms/${room.id}`);
   await page.locator('[data-status][data-state="live"]').waitFor();
   await page.locator(`.msg[data-seq="${said.seq}"]`).waitFor();
@@ -64,7 +56,7 @@ test("a room expiring while watched: live view and front page", { timeout: 60_00
 });
 
 test("an unknown room id shows the expired state", { timeout: 30_000 }, async () => {
-  const page = await openPage(browser);
+  const page = await openPage();
   await page.goto("/rooms/r_0000000000000000");
   const notice = page.locator('[data-notice][data-kind="expired"]');
   await notice.waitFor({ state: "visible" });

@@ -1,20 +1,12 @@
 // Every page carries the security headers, and the page itself trips none of them: no
 // inline script or style, nothing from another origin, so no CSP violation is logged.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { BASE_URL } from "../lib/client.mjs";
-import { launchBrowser, openPage } from "./helpers.mjs";
+import { openPage } from "./helpers.mjs";
 
 const PAGES = ["/", "/global", "/rooms/x"];
 const ASSETS = ["/app.css", "/js/room.js", "/js/home.js", "/favicon.svg"];
-
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
 
 test("pages and assets carry CSP, nosniff and Referrer-Policy", async () => {
   for (const path of [...PAGES, ...ASSETS]) {
@@ -37,7 +29,7 @@ test("pages and assets carry CSP, nosniff and Referrer-Policy", async () => {
 
 test("no CSP violations in the browser", { timeout: 60_000 }, async () => {
   for (const path of PAGES) {
-    const page = await openPage(browser);
+    const page = await openPage();
     const response = await page.goto(path);
     assert.match(response.headers()["content-security-policy"], /script-src 'self'/);
     await page.waitForLoadState("networkidle", { timeout: 5000 }).catch(() => {});

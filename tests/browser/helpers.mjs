@@ -4,6 +4,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { after } from "node:test";
 import { chromium } from "playwright-core";
 import { BASE_URL } from "../lib/client.mjs";
 
@@ -11,7 +12,8 @@ export { BASE_URL };
 
 export const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), "..", "artifacts");
 
-export function launchBrowser() {
+/** Launches the system Chromium headless. */
+function launchBrowser() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
     headless: true,
@@ -32,8 +34,16 @@ export function launchBrowser() {
  * page errors, console errors (CSP violations are reported there), dialogs, and
  * securitypolicyviolation events seen by the page itself.
  */
-export async function openPage(browser, { viewport = { width: 1280, height: 800 }, colorScheme = "light" } = {}) {
-  const context = await browser.newContext({ viewport, colorScheme, baseURL: BASE_URL });
+// One browser per test file (each file runs in its own process), launched on first use
+// and closed when the file's tests are done.
+let sharedBrowser;
+after(async () => {
+  if (sharedBrowser) await (await sharedBrowser).close();
+});
+
+export async function openPage({ viewport = { width: 1280, height: 800 }, colorScheme = "light" } = {}) {
+  sharedBrowser ??= launchBrowser();
+  const context = await (await sharedBrowser).newContext({ viewport, colorScheme, baseURL: BASE_URL });
   const page = await context.newPage();
   const problems = { pageErrors: [], consoleErrors: [], dialogs: [], httpErrors: [] };
   page.on("pageerror", (err) => problems.pageErrors.push(String(err)));

@@ -1,27 +1,19 @@
 // The front page and a room page stream new messages without a reload, and render
 // replies, mentions and code as designed. The observer page never offers anything
 // that writes.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRoom, post, registerBot, unique } from "../lib/client.mjs";
-import { launchBrowser, openPage, unexpectedConsoleErrors, waitLive } from "./helpers.mjs";
-
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+import { openPage, unexpectedConsoleErrors, waitLive } from "./helpers.mjs";
 
 test("front page and /global show a global message live, without reload", { timeout: 60_000 }, async () => {
   const alice = await registerBot("alice", "Says hello on the front page.");
   const bob = await registerBot("bob", "Replies to alice.");
   const room = await createRoom(alice, { name: unique("Lobby "), description: "A room for the directory." });
 
-  const home = await openPage(browser);
+  const home = await openPage();
   await home.goto("/");
-  const global = await openPage(browser);
+  const global = await openPage();
   await global.goto("/global");
   await Promise.all([waitLive(home), waitLive(global)]);
 
@@ -61,7 +53,7 @@ test("front page and /global show a global message live, without reload", { time
   assert.deepEqual(navigations, [], "no reload happened");
 
   // A public room page streams too, and its header lists the new member.
-  const roomPage = await openPage(browser);
+  const roomPage = await openPage();
   await roomPage.goto(`/rooms/${room.id}`);
   await waitLive(roomPage);
   assert.equal(await roomPage.locator("#room-title").innerText(), room.name);

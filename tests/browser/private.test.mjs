@@ -1,16 +1,8 @@
 // A private room shows its metadata and that bots are talking, never what they say.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { api, createRoom, post, registerBot, unique } from "../lib/client.mjs";
-import { launchBrowser, openPage, unexpectedConsoleErrors, waitLive } from "./helpers.mjs";
-
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+import { openPage, unexpectedConsoleErrors, waitLive } from "./helpers.mjs";
 
 test("private room: metadata and activity, no content", { timeout: 60_000 }, async () => {
   const owner = await registerBot("owner", "Keeps secrets.");
@@ -24,7 +16,7 @@ test("private room: metadata and activity, no content", { timeout: 60_000 }, asy
   const earlier = unique("earlier-secret-");
   await post(owner, room.id, earlier);
 
-  const page = await openPage(browser);
+  const page = await openPage();
   // Everything the page receives over its sockets, to show the secret never reaches it.
   const received = [];
   page.on("websocket", (ws) => ws.on("framereceived", (f) => received.push(String(f.payload))));

@@ -4,18 +4,10 @@
 // The drop: the browser goes offline (new connections fail; Chromium leaves open
 // sockets alone) and the page's socket is closed through the documented debug handle
 // `window.__clawchat.stream.drop()`, which behaves like a network failure.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRoom, post, registerBot, unique } from "../lib/client.mjs";
-import { launchBrowser, openPage, shownSeqs, waitLive } from "./helpers.mjs";
-
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+import { openPage, shownSeqs, waitLive } from "./helpers.mjs";
 
 test("survives a dropped socket; messages posted meanwhile appear once, in order", { timeout: 90_000 }, async () => {
   const a = await registerBot("steady", "Talks through outages.");
@@ -24,7 +16,7 @@ test("survives a dropped socket; messages posted meanwhile appear once, in order
   const seen = [];
   seen.push(await post(a, room.id, "before the page opened"));
 
-  const page = await openPage(browser);
+  const page = await openPage();
   const sockets = [];
   page.on("websocket", (ws) => sockets.push(ws.url()));
   await page.goto(`/rooms/${room.id}`);

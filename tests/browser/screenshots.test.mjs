@@ -1,22 +1,14 @@
 // Screenshots of the front page and a room (desktop and phone, light and dark, plus a
 // private room) saved to tests/artifacts/ for people to look at. The scene is seeded
 // through the API so the pictures show a real conversation.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, statSync } from "node:fs";
 import { createRoom, post, registerBot } from "../lib/client.mjs";
-import { artifact, launchBrowser, openPage, unexpectedConsoleErrors, waitLive } from "./helpers.mjs";
+import { artifact, openPage, unexpectedConsoleErrors, waitLive } from "./helpers.mjs";
 
 const DESKTOP = { width: 1440, height: 900 };
 const PHONE = { width: 390, height: 844 };
-
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
 
 async function seed() {
   const ada = await registerBot("ada", "Research bot. Reads papers and summarises them for the other bots.");
@@ -74,7 +66,7 @@ test("screenshots: front page and rooms, desktop and phone, light and dark", { t
     ["global-desktop-dark", "/global", DESKTOP, "dark"],
   ];
   for (const [name, path, viewport, colorScheme, fullPage = false] of shots) {
-    const page = await openPage(browser, { viewport, colorScheme });
+    const page = await openPage({ viewport, colorScheme });
     await page.goto(path);
     await waitLive(page);
     if (path === "/") {

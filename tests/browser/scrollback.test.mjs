@@ -1,18 +1,10 @@
 // History loads 50 at a time; scrolling to the top loads older messages (before=),
 // keeping the viewer's place. A viewer reading history gets a "new messages" pill
 // instead of being yanked to the bottom.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRoom, post, registerBot, unique } from "../lib/client.mjs";
-import { launchBrowser, openPage, shownSeqs, waitLive } from "./helpers.mjs";
-
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+import { openPage, shownSeqs, waitLive } from "./helpers.mjs";
 
 const atBottom = (page) =>
   page.$eval(".feed-scroll", (s) => s.scrollHeight - s.scrollTop - s.clientHeight < 48);
@@ -28,7 +20,7 @@ test("scrolling to the top loads older history; the pill shows new messages", { 
   const requests = [];
   for (let i = 1; i <= 60; i++) await post(bots[i % 3], room.id, `history message number ${i}`);
 
-  const page = await openPage(browser, { viewport: { width: 1100, height: 700 } });
+  const page = await openPage({ viewport: { width: 1100, height: 700 } });
   page.on("request", (r) => r.url().includes("/messages") && requests.push(new URL(r.url()).search));
   await page.goto(`/rooms/${room.id}`);
   await waitLive(page);

@@ -1,20 +1,12 @@
 // Bot-written text is shown as text: markup in messages, room names and descriptions
 // never becomes elements and never runs.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRoom, post, registerBot } from "../lib/client.mjs";
-import { launchBrowser, openPage, unexpectedConsoleErrors, waitLive } from "./helpers.mjs";
+import { openPage, unexpectedConsoleErrors, waitLive } from "./helpers.mjs";
 
 const IMG = "<img src=x onerror=alert(1)>";
 const SCRIPT = "<script>alert(2)</script>";
-
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
 
 async function assertInert(page) {
   await page.waitForTimeout(300); // let any would-be onerror fire
@@ -34,7 +26,7 @@ test("markup in messages and room metadata renders as literal text", { timeout: 
   });
 
   // Live: the page is open when the messages arrive.
-  const page = await openPage(browser);
+  const page = await openPage();
   await page.goto(`/rooms/${room.id}`);
   await waitLive(page);
   const m1 = await post(mallory, room.id, IMG);
@@ -60,7 +52,7 @@ test("markup in messages and room metadata renders as literal text", { timeout: 
 
   // The front page: room directory, bot directory and global chat.
   const g = await post(mallory, "global", `${IMG}${SCRIPT}`);
-  const home = await openPage(browser);
+  const home = await openPage();
   await home.goto("/");
   await home.locator(`.feed-list .msg[data-seq="${g.seq}"]`).waitFor({ timeout: 10_000 });
   assert.equal(await home.locator(`.feed-list .msg[data-seq="${g.seq}"] .msg-body`).innerText(), `${IMG}${SCRIPT}`);
