@@ -19,8 +19,9 @@ pub enum Error {
     /// The body is over the 10 MB that Upstash accepts, or the client cut it off.
     PayloadTooLarge,
     /// The gateway refused the request before sending anything to Redis: the body
-    /// is not a command it can forward, or the command would wedge a pooled
-    /// connection. The text starts with `ERR`, like Redis' own.
+    /// is not a command it can forward, the command would wedge a pooled
+    /// connection, or it is administrative. The text starts with `ERR`, like
+    /// Redis' own.
     BadRequest(String),
     /// Redis answered with an error reply; the text is passed on untouched because
     /// clients match on it (`WRONGTYPE …`, `NOSCRIPT …`, `EXECABORT …`).

@@ -1,5 +1,5 @@
-//! HTTP in and out: method check, authentication, routing, and turning a
-//! gateway answer into the JSON the Upstash SDKs expect.
+//! HTTP in and out: method check, authentication (the `token` module), routing,
+//! and turning a gateway answer into the JSON the Upstash SDKs expect.
 //!
 //! Every request goes through one handler rather than axum's per-route method
 //! filters, so that 404 and 405 answers carry the same `{"error":…}` body as
@@ -9,14 +9,13 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::gateway::Gateway;
 use crate::protocol::{self, Encoding};
+use crate::token::Token;
 use axum::body::{to_bytes, Body, Bytes};
-use axum::extract::{Query, Request, State};
-use axum::http::request::Parts;
-use axum::http::{header, Method, StatusCode};
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use serde_json::{json, Value};
-use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::signal::unix::{signal, SignalKind};
@@ -26,21 +25,26 @@ const MAX_BODY: usize = 10 * 1024 * 1024;
 
 struct App {
     gateway: Gateway,
-    token: String,
+    token: Token,
 }
 
 /// Binds, announces the address on stdout (test harnesses wait for that line), and
-/// serves until SIGTERM or SIGINT, letting requests in flight finish.
+/// serves until SIGTERM or SIGINT, letting requests in flight finish. An address
+/// beyond loopback is served too, after a warning on stderr: a container or a VM
+/// may need it, but the person starting it should know what it opens.
 pub async fn run(config: Config) -> Result<()> {
     let mut terminate = signal(SignalKind::terminate()).map_err(Error::Startup)?;
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(Error::Startup)?;
     let address = listener.local_addr().map_err(Error::Startup)?;
+    if let Some(warning) = config.exposure_warning() {
+        eprintln!("redis-rest-gateway: {warning}");
+    }
     println!("redis-rest-gateway listening on http://{address}");
     let app = Arc::new(App {
         gateway: Gateway::new(config.redis),
-        token: config.token,
+        token: Token::new(&config.token),
     });
     let router = Router::new().fallback(handle).with_state(app);
     axum::serve(listener, router)
@@ -68,7 +72,7 @@ async fn respond(app: &App, request: Request) -> Result<Response> {
     ) {
         return Err(Error::MethodNotAllowed);
     }
-    authorize(&parts, &app.token)?;
+    app.token.authorize(&parts.headers)?;
     let encoding = Encoding::from_headers(&parts.headers);
     let writes = matches!(parts.method, Method::POST | Method::PUT);
     match (parts.uri.path(), writes) {
@@ -104,25 +108,6 @@ async fn respond(app: &App, request: Request) -> Result<Response> {
     }
 }
 
-/// Accepts `Authorization: Bearer <token>` or `?_token=<token>`, like Upstash.
-fn authorize(parts: &Parts, token: &str) -> Result<()> {
-    let from_header = parts
-        .headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .is_some_and(|given| given.trim() == token);
-    let from_query = || {
-        Query::<HashMap<String, String>>::try_from_uri(&parts.uri)
-            .is_ok_and(|Query(query)| query.get("_token").is_some_and(|given| given == token))
-    };
-    if from_header || from_query() {
-        Ok(())
-    } else {
-        Err(Error::Unauthorized)
-    }
-}
-
 async fn read_body(body: Body) -> Result<Bytes> {
     to_bytes(body, MAX_BODY)
         .await
@@ -131,4 +116,87 @@ async fn read_body(body: Body) -> Result<Bytes> {
 
 fn ok(body: Value) -> Response {
     (StatusCode::OK, Json(body)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::header;
+
+    /// Sends one request to an app whose Redis cannot be reached (nothing listens
+    /// on port 1): every answer checked here is given before Redis would be asked.
+    async fn send(
+        method: Method,
+        uri: &str,
+        bearer: Option<&str>,
+        body: &str,
+    ) -> (StatusCode, Value) {
+        let app = Arc::new(App {
+            gateway: Gateway::new("127.0.0.1:1".to_owned()),
+            token: Token::new("t0ken"),
+        });
+        let mut request = Request::builder().method(method).uri(uri);
+        if let Some(token) = bearer {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let response = handle(
+            State(app),
+            request.body(Body::from(body.to_owned())).unwrap(),
+        )
+        .await;
+        let status = response.status();
+        let bytes = to_bytes(response.into_body(), MAX_BODY).await.unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    /// POSTs `body` to `path` with the right token.
+    async fn post(path: &str, body: &str) -> (StatusCode, Value) {
+        send(Method::POST, path, Some("t0ken"), body).await
+    }
+
+    #[tokio::test]
+    async fn the_token_is_accepted_in_the_authorization_header_only() {
+        let unauthorized = (
+            StatusCode::UNAUTHORIZED,
+            json!({ "error": "WRONGPASS invalid or missing auth token" }),
+        );
+        let (status, _) = send(Method::GET, "/_gateway/stats", Some("t0ken"), "").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            send(Method::GET, "/_gateway/stats?_token=t0ken", None, "").await,
+            unauthorized
+        );
+        assert_eq!(
+            send(Method::POST, "/?_token=t0ken", None, r#"["PING"]"#).await,
+            unauthorized
+        );
+        assert_eq!(
+            send(Method::POST, "/", Some("t0keN"), r#"["PING"]"#).await,
+            unauthorized
+        );
+        assert_eq!(
+            send(Method::POST, "/", Some("t0ken-and-more"), r#"["PING"]"#).await,
+            unauthorized
+        );
+        assert_eq!(
+            send(Method::POST, "/", None, r#"["PING"]"#).await,
+            unauthorized
+        );
+    }
+
+    #[tokio::test]
+    async fn administrative_commands_are_refused_before_redis_is_asked() {
+        let refused = |name: &str| {
+            let text = format!("ERR administrative command '{name}' is not supported over REST");
+            (StatusCode::BAD_REQUEST, json!({ "error": text }))
+        };
+        assert_eq!(post("/", r#"["FLUSHALL"]"#).await, refused("flushall"));
+        let pipeline = r#"[["SET","k","v"],["config","set","dir","/tmp"]]"#;
+        assert_eq!(post("/pipeline", pipeline).await, refused("config|set"));
+        let transaction = r#"[["SET","k","v"],["SHUTDOWN"]]"#;
+        assert_eq!(post("/multi-exec", transaction).await, refused("shutdown"));
+        // An allowed command does reach for Redis, which is not there.
+        let (status, _) = post("/", r#"["DBSIZE"]"#).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    }
 }

@@ -317,16 +317,68 @@ test("errors: wrong type, wrong token, failing command inside a pipeline", async
   assert.equal(await redis.get(k("t")), null);
 });
 
-test("raw: authentication answers 401 WRONGPASS, token accepted in header or query", async () => {
+test("raw: authentication answers 401 WRONGPASS; the token is accepted in the header only", async () => {
   const unauthorized = { status: 401, body: { error: "WRONGPASS invalid or missing auth token" } };
+  assert.deepEqual(await raw("/", ["PING"]), { status: 200, body: { result: "PONG" } });
   assert.deepEqual(await raw("/", ["PING"], { token: null }), unauthorized);
   assert.deepEqual(await raw("/", ["PING"], { token: "wrong" }), unauthorized);
+  const sameLength = TOKEN.slice(0, -1) + (TOKEN.endsWith("x") ? "y" : "x");
+  assert.deepEqual(await raw("/", ["PING"], { token: sameLength }), unauthorized);
+  assert.deepEqual(await raw("/", ["PING"], { token: `${TOKEN}x` }), unauthorized);
   assert.deepEqual(await raw("/pipeline", [["PING"]], { token: "" }), unauthorized);
   assert.deepEqual(await raw("/_gateway/stats", undefined, { token: null, method: "GET" }), unauthorized);
+  // Upstash also takes ?_token=, but a token in a URL ends up in logs and histories.
+  assert.deepEqual(await raw(`/?_token=${encodeURIComponent(TOKEN)}`, ["PING"], { token: null }), unauthorized);
   assert.deepEqual(
-    await raw(`/?_token=${encodeURIComponent(TOKEN)}`, ["PING"], { token: null }),
-    { status: 200, body: { result: "PONG" } },
+    await raw(`/_gateway/stats?_token=${encodeURIComponent(TOKEN)}`, undefined, { token: null, method: "GET" }),
+    unauthorized,
   );
+});
+
+test("raw: administrative commands are refused before Redis; the data stays", async () => {
+  const k = keys();
+  await raw("/", ["SET", k("kept"), "still here"]);
+  const dbsize = (await raw("/", ["DBSIZE"])).body.result;
+  assert.ok(dbsize >= 1, `dbsize ${dbsize}`);
+  const refused = (name) => ({
+    status: 400,
+    body: { error: `ERR administrative command '${name}' is not supported over REST` },
+  });
+  for (const [command, name] of [
+    [["FLUSHALL"], "flushall"],
+    [["flushdb", "ASYNC"], "flushdb"],
+    [["CONFIG", "GET", "*"], "config|get"],
+    [["config", "set", "dir", "/tmp"], "config|set"],
+    [["DEBUG", "SLEEP", 0], "debug"],
+    [["SHUTDOWN", "NOSAVE"], "shutdown"],
+    [["MODULE", "LIST"], "module|list"],
+    [["SAVE"], "save"],
+    [["BGSAVE"], "bgsave"],
+    [["REPLICAOF", "127.0.0.1", 1], "replicaof"],
+    [["SWAPDB", 0, 1], "swapdb"],
+    [["ACL", "LIST"], "acl|list"],
+    [["Script", "Flush"], "script|flush"],
+    [["FUNCTION", "FLUSH"], "function|flush"],
+    [["CLIENT", "PAUSE", 10_000], "client|pause"],
+    [["CLIENT", "KILL", "TYPE", "normal"], "client|kill"],
+  ]) {
+    assert.deepEqual(await raw("/", command), refused(name), JSON.stringify(command));
+  }
+  // Inside a pipeline or a transaction, one refused command refuses the whole request.
+  assert.deepEqual(await raw("/pipeline", [["SET", k("p"), "1"], ["FLUSHALL"]]), refused("flushall"));
+  assert.deepEqual(await raw("/multi-exec", [["SET", k("t"), "1"], ["SHUTDOWN"]]), refused("shutdown"));
+
+  // Nothing ran: the data is intact and Redis still answers (not paused, not shut down).
+  assert.deepEqual((await raw("/", ["MGET", k("kept"), k("p"), k("t")])).body, {
+    result: ["still here", null, null],
+  });
+  assert.ok((await raw("/", ["DBSIZE"])).body.result >= 1);
+  // What the Worker and the tests use stays allowed.
+  assert.equal((await raw("/", ["CLIENT", "ID"])).status, 200);
+  assert.match((await raw("/", ["INFO", "server"])).body.result, /redis_version/);
+  const sha = (await raw("/", ["SCRIPT", "LOAD", "return 1"])).body.result;
+  assert.deepEqual((await raw("/", ["SCRIPT", "EXISTS", sha])).body, { result: [1] });
+  assert.deepEqual((await raw("/", ["EVALSHA", sha, 0])).body, { result: 1 });
 });
 
 test("raw: plain answers keep RESP2 shape; base64 encodes every string but OK", async () => {
