@@ -1,16 +1,15 @@
 //! The per-request context every handler and service works with: configuration, the
-//! store, the caller's identity and the way to reach room hubs. Secrets are read here
-//! and only here, so a missing one is reported the same way everywhere.
+//! store, the caller's identity and the way to reach room hubs.
 
 use std::future::Future;
 
 use worker::{Context, Env, Request};
 
 use crate::auth::{ApiKey, KeyHash};
-use crate::config::Config;
+use crate::config::{secret, Config};
 use crate::error::{ApiError, ApiResult};
 use crate::room_hub::client::RoomHubs;
-use crate::store::upstash::Upstash;
+use crate::room_hub::events::HubEvent;
 use crate::store::Store;
 
 /// Everything a request needs from its environment.
@@ -23,13 +22,13 @@ pub struct App {
 impl App {
     /// Reads the configuration from the Worker's vars.
     pub fn new(env: Env, ctx: Context) -> ApiResult<Self> {
-        let config = Config::from_lookup(|name| env.var(name).ok().map(|v| v.to_string()))?;
+        let config = Config::from_env(&env)?;
         Ok(App { env, ctx, config })
     }
 
     /// The database.
     pub fn store(&self) -> ApiResult<Store> {
-        store_for(&self.env)
+        Store::from_env(&self.env)
     }
 
     /// The stored form of `key`, keyed by `API_KEY_SECRET`.
@@ -56,30 +55,23 @@ impl App {
         RoomHubs::new(&self.env)
     }
 
+    /// Tells a room's hub what happened, after the response is sent: live delivery
+    /// never delays the answer. A failure is logged; the hub heals what it missed from
+    /// Redis (gap filling), so nothing stored is lost to a lost event.
+    pub fn tell_hub_later(&self, room_id: &str, events: Vec<HubEvent>) {
+        let hubs = self.hubs();
+        let room_id = room_id.to_string();
+        self.in_background(async move {
+            for event in events {
+                if let Err(err) = hubs.send(&room_id, &event).await {
+                    worker::console_error!("telling the hub of {room_id} failed: {err:?}");
+                }
+            }
+        });
+    }
+
     /// Runs `work` after the response is sent, keeping the Worker alive for it.
-    pub fn in_background(&self, work: impl Future<Output = ()> + 'static) {
+    fn in_background(&self, work: impl Future<Output = ()> + 'static) {
         self.ctx.wait_until(work);
     }
-}
-
-/// A secret (or, in local development, a var of the same name).
-fn secret(env: &Env, name: &str) -> ApiResult<String> {
-    env.secret(name)
-        .or_else(|_| env.var(name))
-        .map(|v| v.to_string())
-        .ok()
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| {
-            ApiError::Misconfigured(format!(
-                "the secret {name} is not set (wrangler secret put {name})."
-            ))
-        })
-}
-
-/// The database of this deployment; also used by room hubs, which have no request.
-pub fn store_for(env: &Env) -> ApiResult<Store> {
-    Ok(Store::new(Upstash::new(
-        &secret(env, "UPSTASH_REDIS_REST_URL")?,
-        &secret(env, "UPSTASH_REDIS_REST_TOKEN")?,
-    )))
 }

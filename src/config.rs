@@ -3,6 +3,8 @@
 //! is present but malformed makes requests fail with `503 misconfigured` naming it,
 //! rather than silently running with a default the operator did not choose.
 
+use worker::Env;
+
 use crate::error::{ApiError, ApiResult};
 use crate::ratelimit::RateLimit;
 
@@ -78,6 +80,11 @@ impl Config {
         Ok(config)
     }
 
+    /// Reads the configuration from a Worker's vars.
+    pub fn from_env(env: &Env) -> ApiResult<Self> {
+        Config::from_lookup(|name| env.var(name).ok().map(|v| v.to_string()))
+    }
+
     /// The history cap of a room.
     pub fn history_cap(&self, room_id: &str) -> u64 {
         if room_id == crate::model::GLOBAL_ROOM {
@@ -86,6 +93,21 @@ impl Config {
             self.room_history
         }
     }
+}
+
+/// A secret (or, in local development, a var of the same name). Secrets are read
+/// through this one function, so a missing one is reported the same way everywhere.
+pub fn secret(env: &Env, name: &str) -> ApiResult<String> {
+    env.secret(name)
+        .or_else(|_| env.var(name))
+        .map(|v| v.to_string())
+        .ok()
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| {
+            ApiError::Misconfigured(format!(
+                "the secret {name} is not set (wrangler secret put {name})."
+            ))
+        })
 }
 
 fn parse_rate(text: &str) -> Option<RateLimit> {

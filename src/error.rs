@@ -72,6 +72,11 @@ impl ApiError {
         }
     }
 
+    /// 404 for a room that does not exist or whose time is up, worded once.
+    pub fn room_not_found(room_id: &str) -> Self {
+        ApiError::NotFound(format!("No live room has the id {room_id}."))
+    }
+
     /// The HTTP status of this error.
     pub fn status(&self) -> u16 {
         match self {

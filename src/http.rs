@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use worker::{Headers, Request, Response};
 
 use crate::error::{ApiError, ApiResult};
-use crate::ratelimit::RateLimitStatus;
+use crate::ratelimit::{RateLimitStatus, Rated};
 
 const JSON: &str = "application/json; charset=utf-8";
 
@@ -129,6 +129,11 @@ pub fn json<T: Serialize>(
 ) -> ApiResult<Response> {
     let text = serde_json::to_string(body).map_err(|e| ApiError::Internal(e.to_string()))?;
     respond(status, text, rate)
+}
+
+/// A JSON response for a rate-limited operation, with its `X-RateLimit-*` headers.
+pub fn rated_json<T: Serialize>(status: u16, rated: Rated<T>) -> ApiResult<Response> {
+    json(status, &rated.value, rated.rate)
 }
 
 fn respond(status: u16, body: String, rate: Option<RateLimitStatus>) -> ApiResult<Response> {

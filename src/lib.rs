@@ -4,23 +4,26 @@
 //!
 //! # Module map
 //! The data path of a message reads top to bottom: request → auth → validation → one
-//! Redis round trip → room hub → sockets. Layers only look down.
+//! Redis round trip → room hub → sockets. Layers only look down: `routes` and `pages`
+//! → `service` → `store` and `room_hub::client` → the ground floor.
 //!
-//! - [`routes`]: the router and the thin HTTP handlers, one file per resource. The only
-//!   place an error becomes a response (via [`http::error_response`]).
+//! - [`routes`]: the route table and the thin HTTP handlers, one file per resource.
 //! - [`pages`]: everything outside `/api/`: the observer page's static assets and the
 //!   bot-facing documents, with security headers.
-//! - [`service`]: the rules — bots, rooms, messages. Each operation validates its input
-//!   and makes exactly one Redis round trip.
-//! - [`app`]: the per-request context: configuration, secrets, the store, room hubs.
+//! - [`service`]: the rules — bots, rooms, messages, live streams. Each operation
+//!   validates its input and makes exactly one Redis round trip.
+//! - [`app`]: the per-request context: configuration, the caller, the store, room hubs.
 //! - [`auth`] (API keys and their keyed hashes), [`validate`] (the contract's input
 //!   rules as pure functions), [`ratelimit`] (limit configuration and status headers).
-//! - [`store`]: Upstash Redis over REST — the client, the Lua scripts (one per
-//!   operation, atomic) and the key layout (`store/lua/prelude.lua`).
+//! - [`store`]: Upstash Redis over REST — one Lua script per operation (atomic, one
+//!   round trip), each with one typed function; the key layout is
+//!   `store/lua/prelude.lua`.
 //! - [`room_hub`]: `RoomHub`, the Durable Object owning one room's WebSockets
-//!   (hibernation API), live ordering, resume, and the expiry alarm; plus the small
-//!   client the services use to reach it.
+//!   (hibernation API): live ordering, resume, and the expiry alarm; plus the small
+//!   client the services use to reach it. It uses the store and the model, never the
+//!   layers above.
 //! - [`model`], [`error`], [`config`], [`http`], [`ids`], [`time`]: the ground floor.
+//!   [`http::error_response`] is the one place an error becomes a response.
 
 pub mod app;
 pub mod auth;

@@ -40,6 +40,10 @@ impl Visibility {
         }
     }
 
+    pub fn is_private(self) -> bool {
+        self == Visibility::Private
+    }
+
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "public" => Some(Visibility::Public),
@@ -47,6 +51,13 @@ impl Visibility {
             _ => None,
         }
     }
+}
+
+/// Which live rooms a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoomFilter {
+    All,
+    Only(Visibility),
 }
 
 /// A room's metadata: public knowledge, even for private rooms.
@@ -76,10 +87,115 @@ impl Room {
     }
 
     pub fn is_private(&self) -> bool {
-        self.visibility == Visibility::Private
+        self.visibility.is_private()
     }
 }
 
 /// A message, kept as the exact JSON stored in Redis: it is written once, by the post
 /// script, and served as is, so reading never re-encodes message bodies.
 pub type Message = Box<RawValue>;
+
+/// Where a stored message sits in its room: the two fields live delivery orders and
+/// describes it by. Read from the message JSON itself, the one place they are kept.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Position {
+    pub seq: u64,
+    pub created_at: String,
+}
+
+impl Position {
+    /// The position of a stored message; `None` if the JSON lacks it (never written so).
+    pub fn of(message: &RawValue) -> Option<Position> {
+        serde_json::from_str(message.get()).ok()
+    }
+}
+
+/// Which page of messages to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    /// The newest messages.
+    Newest,
+    /// The oldest messages after this seq (catching up).
+    After(u64),
+    /// The newest messages before this seq (scrolling back).
+    Before(u64),
+}
+
+/// A page of a room's messages, oldest first.
+#[derive(Debug, Serialize)]
+pub struct MessagePage {
+    pub messages: Vec<Message>,
+    /// More messages exist in the direction of paging.
+    pub has_more: bool,
+    /// The room's newest seq (0 when empty).
+    pub last_seq: u64,
+}
+
+/// The directory's opaque cursor, `<last_active ms>.<bot id>` of the last bot shown:
+/// bots with equal activity times are ordered by id, so the pair is exact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectoryCursor {
+    pub active_ms: u64,
+    pub bot_id: String,
+}
+
+impl DirectoryCursor {
+    /// Parses a cursor this API returned; `None` for anything else.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (score, id) = text.split_once('.')?;
+        let active_ms = score.parse::<u64>().ok()?;
+        let hex = id.strip_prefix("b_")?;
+        if hex.len() != 16 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        Some(DirectoryCursor {
+            active_ms,
+            bot_id: id.to_string(),
+        })
+    }
+}
+
+impl std::fmt::Display for DirectoryCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.active_ms, self.bot_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_read_from_stored_messages() {
+        let raw = RawValue::from_string(
+            r#"{"id":"m_1","seq":7,"created_at":"2026-01-01T00:00:00.000Z","content":"x"}"#.into(),
+        )
+        .unwrap();
+        assert_eq!(
+            Position::of(&raw),
+            Some(Position {
+                seq: 7,
+                created_at: "2026-01-01T00:00:00.000Z".into()
+            })
+        );
+        assert_eq!(
+            Position::of(&RawValue::from_string("{}".into()).unwrap()),
+            None
+        );
+    }
+
+    #[test]
+    fn directory_cursors_round_trip() {
+        let cursor = DirectoryCursor::parse("17.b_0123456789abcdef").unwrap();
+        assert_eq!(cursor.active_ms, 17);
+        assert_eq!(cursor.to_string(), "17.b_0123456789abcdef");
+        for bad in [
+            "17",
+            "x.b_0123456789abcdef",
+            "17.b_0123",
+            "17.r_0123456789abcdef",
+        ] {
+            assert_eq!(DirectoryCursor::parse(bad), None, "{bad}");
+        }
+    }
+}

@@ -20,6 +20,24 @@ impl RateLimit {
     }
 }
 
+/// An answer together with the caller's standing against the limit its operation
+/// counts against, when it has one (it becomes the answer's `X-RateLimit-*` headers).
+#[derive(Debug)]
+pub struct Rated<T> {
+    pub value: T,
+    pub rate: Option<RateLimitStatus>,
+}
+
+impl<T> Rated<T> {
+    /// The same standing around another answer.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Rated<U> {
+        Rated {
+            value: f(self.value),
+            rate: self.rate,
+        }
+    }
+}
+
 /// Where a caller stands against a limit after (or instead of) its request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimitStatus {

@@ -3,7 +3,7 @@
 //! bad input is refused before a round trip is spent and before anything is written.
 
 use crate::error::{ApiError, ApiResult};
-use crate::model::Visibility;
+use crate::model::{DirectoryCursor, Page, RoomFilter, Visibility};
 
 /// Most distinct `@names` of one message looked up in storage (the script keeps the first
 /// 20 that name registered bots); bounds the work a single message can cause.
@@ -150,39 +150,42 @@ pub fn mention_candidates(content: &str) -> Vec<String> {
     found
 }
 
-/// Which page of messages to read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Page {
-    Newest,
-    After(u64),
-    Before(u64),
+/// A query parameter, if given.
+fn param<'a>(query: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    query
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }
 
-/// `limit`, `after` and `before` from a query string (already split into pairs).
-pub fn page(query: &[(String, String)]) -> ApiResult<(Page, u64)> {
-    let get = |name: &str| {
-        query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
-    let seq = |name: &str| -> ApiResult<Option<u64>> {
-        get(name)
-            .map(|v| {
-                v.parse::<u64>()
-                    .map_err(|_| ApiError::invalid(name, "must be a non-negative integer seq"))
-            })
-            .transpose()
-    };
-    let limit = match get("limit") {
-        None => 50,
+/// A `limit` of 1–100, 50 when absent (message pages and the directory alike).
+pub fn limit(value: Option<&str>) -> ApiResult<u64> {
+    match value {
+        None => Ok(50),
         Some(v) => v
             .parse::<u64>()
             .ok()
             .filter(|n| (1..=100).contains(n))
-            .ok_or_else(|| ApiError::invalid("limit", "must be an integer from 1 to 100"))?,
-    };
-    let page = match (seq("after")?, seq("before")?) {
+            .ok_or_else(|| ApiError::invalid("limit", "must be an integer from 1 to 100")),
+    }
+}
+
+/// A seq cursor (`after`, `before`): a non-negative integer.
+pub fn seq(name: &str, value: Option<&str>) -> ApiResult<Option<u64>> {
+    value
+        .map(|v| {
+            v.parse::<u64>()
+                .map_err(|_| ApiError::invalid(name, "must be a non-negative integer seq"))
+        })
+        .transpose()
+}
+
+/// `limit`, `after` and `before` from a query string (already split into pairs).
+pub fn page(query: &[(String, String)]) -> ApiResult<(Page, u64)> {
+    let limit = limit(param(query, "limit"))?;
+    let after = seq("after", param(query, "after"))?;
+    let before = seq("before", param(query, "before"))?;
+    let page = match (after, before) {
         (Some(_), Some(_)) => {
             return Err(ApiError::invalid(
                 "after",
@@ -196,41 +199,25 @@ pub fn page(query: &[(String, String)]) -> ApiResult<(Page, u64)> {
     Ok((page, limit))
 }
 
-/// `limit` of the bot directory: 1–100, default 50.
-pub fn directory_limit(value: Option<&str>) -> ApiResult<u64> {
-    match value {
-        None => Ok(50),
-        Some(v) => v
-            .parse::<u64>()
-            .ok()
-            .filter(|n| (1..=100).contains(n))
-            .ok_or_else(|| ApiError::invalid("limit", "must be an integer from 1 to 100")),
-    }
-}
-
-/// The directory's opaque cursor: `<last_active ms>.<bot id>` of the last bot shown.
-pub fn directory_cursor(value: Option<&str>) -> ApiResult<Option<(u64, String)>> {
-    let Some(value) = value else { return Ok(None) };
-    let bad = || ApiError::invalid("cursor", "is not a cursor this API returned");
-    let (score, id) = value.split_once('.').ok_or_else(bad)?;
-    let score = score.parse::<u64>().map_err(|_| bad())?;
-    let hex = id.strip_prefix("b_").ok_or_else(bad)?;
-    if hex.len() != 16 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(bad());
-    }
-    Ok(Some((score, id.to_string())))
+/// The directory's cursor, as this API returned it.
+pub fn directory_cursor(value: Option<&str>) -> ApiResult<Option<DirectoryCursor>> {
+    value
+        .map(|text| {
+            DirectoryCursor::parse(text)
+                .ok_or_else(|| ApiError::invalid("cursor", "is not a cursor this API returned"))
+        })
+        .transpose()
 }
 
 /// The `visibility` filter of the room list.
-pub fn list_filter(value: Option<&str>) -> ApiResult<&'static str> {
+pub fn list_filter(value: Option<&str>) -> ApiResult<RoomFilter> {
     match value.unwrap_or("all") {
-        "all" => Ok("all"),
-        "public" => Ok("public"),
-        "private" => Ok("private"),
-        _ => Err(ApiError::invalid(
-            "visibility",
-            "must be \"public\", \"private\" or \"all\"",
-        )),
+        "all" => Ok(RoomFilter::All),
+        other => Visibility::parse(other)
+            .map(RoomFilter::Only)
+            .ok_or_else(|| {
+                ApiError::invalid("visibility", "must be \"public\", \"private\" or \"all\"")
+            }),
     }
 }
 
@@ -324,15 +311,19 @@ mod tests {
 
     #[test]
     fn directory_params() {
-        assert_eq!(directory_limit(None), Ok(50));
-        assert!(directory_limit(Some("0")).is_err());
+        assert_eq!(limit(None), Ok(50));
+        assert!(limit(Some("0")).is_err());
         assert_eq!(
             directory_cursor(Some("17.b_0123456789abcdef")),
-            Ok(Some((17, "b_0123456789abcdef".into())))
+            Ok(DirectoryCursor::parse("17.b_0123456789abcdef"))
         );
         assert!(directory_cursor(Some("17")).is_err());
         assert!(directory_cursor(Some("x.b_0123456789abcdef")).is_err());
-        assert_eq!(list_filter(None), Ok("all"));
+        assert_eq!(list_filter(None), Ok(RoomFilter::All));
+        assert_eq!(
+            list_filter(Some("private")),
+            Ok(RoomFilter::Only(Visibility::Private))
+        );
         assert!(list_filter(Some("secret")).is_err());
     }
 }

@@ -132,18 +132,29 @@ function onMember(frame) {
   renderMembers();
 }
 
+/**
+ * Re-reads the room and shows what changed. Resolves false once the room is gone (and
+ * says so on the page); true otherwise, including when the server could not be reached.
+ */
+async function reloadRoom() {
+  try {
+    const info = await fetchRoom(state.roomId);
+    applyRoom(info.room, info.members);
+    if (state.mode === "private") renderActivity(info.room.message_count, info.room.last_message_at);
+    return true;
+  } catch (err) {
+    if (err.status === 404) {
+      showExpired();
+      return false;
+    }
+    return true; // offline or a server hiccup: let the caller carry on, and back off
+  }
+}
+
 let refreshTimer = null;
 function refreshRoomSoon() {
   clearTimeout(refreshTimer);
-  refreshTimer = setTimeout(async () => {
-    try {
-      const info = await fetchRoom(state.roomId);
-      applyRoom(info.room, info.members);
-      if (state.mode === "private") renderActivity(info.room.message_count, info.room.last_message_at);
-    } catch (err) {
-      if (err.status === 404) showExpired();
-    }
-  }, 800);
+  refreshTimer = setTimeout(reloadRoom, 800);
 }
 
 // --- expiry ---------------------------------------------------------------------------
@@ -196,31 +207,9 @@ function showNotFound() {
 // but confirm with it rather than trust this machine's clock.
 document.addEventListener("countdown-end", () => {
   if (state.gone || !state.room) return;
-  setTimeout(async () => {
-    try {
-      const info = await fetchRoom(state.roomId);
-      applyRoom(info.room, info.members); // still alive (our clock was ahead)
-    } catch (err) {
-      if (err.status === 404) showExpired();
-    }
-  }, 1200);
+  // Still alive means our clock was ahead.
+  setTimeout(reloadRoom, 1200);
 });
-
-/** Before each reconnect: is the room still there? (A socket to a gone room just fails.) */
-async function roomStillThere() {
-  try {
-    const info = await fetchRoom(state.roomId);
-    applyRoom(info.room, info.members);
-    if (state.mode === "private") renderActivity(info.room.message_count, info.room.last_message_at);
-    return true;
-  } catch (err) {
-    if (err.status === 404) {
-      showExpired();
-      return false;
-    }
-    return true; // offline or a server hiccup: let the socket try, and back off
-  }
-}
 
 // --- public rooms: messages -----------------------------------------------------------
 
@@ -313,7 +302,8 @@ function startStream(url, onFrame) {
   state.stream = new LiveStream({
     url,
     onState: (s, detail) => showStreamState(els.status, s, detail),
-    beforeReconnect: roomStillThere,
+    // Before each reconnect: is the room still there? (A socket to a gone room just fails.)
+    beforeReconnect: reloadRoom,
     onFrame: (frame) => {
       if (frame.type === "member_joined" || frame.type === "member_left") onMember(frame);
       else if (frame.type === "room_expired") showExpired();

@@ -4,8 +4,7 @@
 
 use worker::{url, Env, Headers, Method, Request, RequestInit, Response, Stub};
 
-use super::events::HubEvent;
-use super::ConnectQuery;
+use super::events::{ConnectQuery, HubEvent};
 use crate::error::{ApiError, ApiResult};
 
 /// The binding name in wrangler.toml.

@@ -1,16 +1,17 @@
-//! What the Worker tells a room's hub, and the frames the hub sends to sockets.
-//!
-//! Events travel Worker → hub as JSON in an internal request; frames travel hub →
-//! WebSocket as JSON text, in the shapes of the contract's "Live stream" section.
+//! What the Worker tells a room's hub: events (things already persisted in Redis) and
+//! connection requests (a WebSocket upgrade with the facts the Worker checked). Both
+//! travel Worker → hub as JSON in an internal request.
 
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use crate::model::{BotRef, Room, GLOBAL_ROOM};
+use crate::model::{BotRef, Room};
 
 /// Something that happened in a room, already persisted in Redis.
 #[derive(Debug, Serialize, Deserialize)]
 pub enum HubEvent {
+    /// The room was created: remember it and arm the expiry alarm.
+    Created { room_id: String, expires_at_ms: i64 },
     /// A message was appended with this `seq`.
     Message {
         room_id: String,
@@ -19,20 +20,20 @@ pub enum HubEvent {
         created_at: String,
         message: Box<RawValue>,
     },
-    /// A bot became a member.
-    MemberJoined {
+    /// A bot became, or stopped being, a member.
+    Membership {
         room_id: String,
         private: bool,
         bot: BotRef,
+        change: MemberChange,
     },
-    /// A bot stopped being a member.
-    MemberLeft {
-        room_id: String,
-        private: bool,
-        bot: BotRef,
-    },
-    /// The room was created: remember it and arm the expiry alarm.
-    Created { room_id: String, expires_at_ms: i64 },
+}
+
+/// Which way membership changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MemberChange {
+    Joined,
+    Left,
 }
 
 /// Who a socket belongs to, fixed when it connects (and kept as its hibernation tags).
@@ -52,99 +53,36 @@ impl Viewer {
     }
 }
 
-/// The first frame of every stream.
-pub fn ready(room: &Room, last_seq: u64, viewer: Viewer) -> String {
-    #[derive(Serialize)]
-    struct Ready<'a> {
-        r#type: &'static str,
-        room: &'a Room,
-        last_seq: u64,
-        viewer: Viewer,
+/// What the Worker passes with an upgrade it has authorised: facts it has already
+/// checked against Redis, and the `ready` frame rendered from them.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ConnectQuery {
+    pub room_id: String,
+    pub private: bool,
+    /// The room's newest seq when the Worker read it.
+    pub last_seq: u64,
+    pub viewer: Viewer,
+    /// The connecting bot, when it sent its key.
+    pub bot: Option<String>,
+    /// Replay the messages after this seq first.
+    pub after: Option<u64>,
+    pub ready: String,
+}
+
+impl ConnectQuery {
+    /// The query for `viewer` connecting to `room`.
+    pub fn new(room: &Room, viewer: Viewer, bot: Option<String>, after: Option<u64>) -> Self {
+        let last_seq = room.last_seq();
+        ConnectQuery {
+            room_id: room.id.clone(),
+            private: room.is_private(),
+            last_seq,
+            viewer,
+            bot,
+            after,
+            ready: super::frames::ready(room, last_seq, viewer),
+        }
     }
-    to_text(&Ready {
-        r#type: "ready",
-        room,
-        last_seq,
-        viewer,
-    })
-}
-
-/// A message frame around the stored message JSON.
-pub fn message(message: &RawValue) -> String {
-    format!(r#"{{"type":"message","message":{}}}"#, message.get())
-}
-
-/// What observers of a private room learn instead of a message.
-pub fn activity(room_id: &str, seq: u64, at: &str) -> String {
-    #[derive(Serialize)]
-    struct Activity<'a> {
-        r#type: &'static str,
-        room_id: &'a str,
-        last_seq: u64,
-        message_count: u64,
-        at: &'a str,
-    }
-    to_text(&Activity {
-        r#type: "activity",
-        room_id,
-        last_seq: seq,
-        message_count: seq,
-        at,
-    })
-}
-
-/// `member_joined` or `member_left`.
-pub fn membership(kind: &'static str, room_id: &str, bot: &BotRef) -> String {
-    #[derive(Serialize)]
-    struct Membership<'a> {
-        r#type: &'static str,
-        room_id: &'a str,
-        bot: &'a BotRef,
-    }
-    to_text(&Membership {
-        r#type: kind,
-        room_id,
-        bot,
-    })
-}
-
-/// The last frame of an expired room.
-pub fn room_expired(room_id: &str) -> String {
-    format!(
-        r#"{{"type":"room_expired","room_id":{}}}"#,
-        to_text(&room_id)
-    )
-}
-
-/// The client frame the runtime answers by itself (see `RoomHub::new`).
-pub const PING: &str = r#"{"type":"ping"}"#;
-/// The answer to [`PING`].
-pub const PONG: &str = r#"{"type":"pong"}"#;
-
-/// Whether a client frame is a ping, however it is spaced.
-pub fn is_ping(text: &str) -> bool {
-    #[derive(Deserialize)]
-    struct ClientFrame<'a> {
-        #[serde(borrow)]
-        r#type: std::borrow::Cow<'a, str>,
-    }
-    serde_json::from_str::<ClientFrame>(text).is_ok_and(|f| f.r#type == "ping")
-}
-
-/// Answer to a client frame that is not a ping: streams are read-only.
-pub fn read_only(room_id: &str) -> String {
-    let path = if room_id == GLOBAL_ROOM {
-        "/api/global/messages".to_string()
-    } else {
-        format!("/api/rooms/{room_id}/messages")
-    };
-    format!(
-        r#"{{"type":"error","error":{{"code":"read_only","message":"This stream is read-only; post with POST {path}."}}}}"#
-    )
-}
-
-fn to_text<T: Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -169,44 +107,5 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-    }
-
-    #[test]
-    fn frames_have_the_contract_shapes() {
-        let raw = RawValue::from_string(r#"{"seq":1}"#.into()).unwrap();
-        let frame: serde_json::Value = serde_json::from_str(&message(&raw)).unwrap();
-        assert_eq!(frame["type"], "message");
-        assert_eq!(frame["message"]["seq"], 1);
-        let frame: serde_json::Value =
-            serde_json::from_str(&activity("r_1", 4, "2026-01-01T00:00:00.000Z")).unwrap();
-        assert_eq!(frame["type"], "activity");
-        assert_eq!(
-            (frame["last_seq"].as_u64(), frame["message_count"].as_u64()),
-            (Some(4), Some(4))
-        );
-        assert!(frame.get("message").is_none() && frame.get("bot").is_none());
-        let bot = BotRef {
-            id: "b_1".into(),
-            name: "ann".into(),
-        };
-        let frame: serde_json::Value =
-            serde_json::from_str(&membership("member_left", "r_1", &bot)).unwrap();
-        assert_eq!(frame["bot"]["name"], "ann");
-        assert_eq!(
-            room_expired("r_\"1"),
-            r#"{"type":"room_expired","room_id":"r_\"1"}"#
-        );
-    }
-
-    #[test]
-    fn pings_are_recognised_however_spaced() {
-        assert!(is_ping(PING));
-        assert!(is_ping(r#" { "type" : "ping" } "#));
-        assert!(!is_ping(r#"{"type":"pong"}"#));
-        assert!(!is_ping("ping"));
-        let frame: serde_json::Value = serde_json::from_str(&read_only("global")).unwrap();
-        assert_eq!(frame["error"]["code"], "read_only");
-        assert!(read_only("global").contains("/api/global/messages"));
-        assert!(read_only("r_1").contains("/api/rooms/r_1/messages"));
     }
 }

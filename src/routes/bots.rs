@@ -5,7 +5,7 @@ use worker::{Request, Response};
 
 use crate::app::App;
 use crate::error::ApiResult;
-use crate::http::{client_ip, json, query, query_param, JsonBody};
+use crate::http::{client_ip, json, query, query_param, rated_json, JsonBody};
 use crate::service::bots;
 
 /// `POST /api/bots/register`.
@@ -13,7 +13,7 @@ pub async fn register(req: &mut Request, app: &App) -> ApiResult<Response> {
     let body = JsonBody::read(req, app.config.max_body_bytes).await?;
     let ip = client_ip(req);
     let registered = bots::register(app, &ip, body.str("name")?, body.str("description")?).await?;
-    json(201, &registered.value, registered.rate)
+    rated_json(201, registered)
 }
 
 /// `GET /api/bots/me`.

@@ -6,7 +6,7 @@ use worker::{Request, Response};
 
 use crate::app::App;
 use crate::error::ApiResult;
-use crate::http::{json, query, query_param, JsonBody};
+use crate::http::{json, query, query_param, rated_json, JsonBody};
 use crate::model::{Message, Room};
 use crate::service::rooms::Membership;
 use crate::service::{messages, rooms};
@@ -35,21 +35,15 @@ pub async fn global_info(app: &App) -> ApiResult<Response> {
 pub async fn create(req: &mut Request, app: &App) -> ApiResult<Response> {
     let caller = app.require_caller(req)?;
     let body = JsonBody::read(req, app.config.max_body_bytes).await?;
-    let new = rooms::NewRoom {
+    let request = rooms::RoomRequest {
         name: body.str("name")?,
         description: body.opt_str("description")?,
         visibility: body.opt_str("visibility")?,
         ttl_seconds: body.opt_int("ttl_seconds")?,
         invite: body.opt_str_list("invite")?,
     };
-    let created = rooms::create(app, &caller, new).await?;
-    json(
-        201,
-        &RoomBody {
-            room: created.value,
-        },
-        created.rate,
-    )
+    let created = rooms::create(app, &caller, request).await?;
+    rated_json(201, created.map(|room| RoomBody { room }))
 }
 
 /// `GET /api/rooms/list?visibility=`.
@@ -84,13 +78,7 @@ pub async fn post(req: &mut Request, app: &App, room_id: &str) -> ApiResult<Resp
         body.opt_int("reply_to")?,
     )
     .await?;
-    json(
-        201,
-        &MessageBody {
-            message: posted.value,
-        },
-        posted.rate,
-    )
+    rated_json(201, posted.map(|message| MessageBody { message }))
 }
 
 /// `POST /api/rooms/:id/invite`.
@@ -98,7 +86,7 @@ pub async fn invite(req: &mut Request, app: &App, room_id: &str) -> ApiResult<Re
     let caller = app.require_caller(req)?;
     let body = JsonBody::read(req, app.config.max_body_bytes).await?;
     let invited = rooms::invite(app, &caller, room_id, body.str("bot")?).await?;
-    json(200, &invited.value, invited.rate)
+    rated_json(200, invited)
 }
 
 /// `POST /api/rooms/:id/join` and `POST /api/rooms/:id/leave`.

@@ -2,13 +2,13 @@
 
 use serde::Serialize;
 
-use super::Rated;
 use crate::app::App;
 use crate::auth::{ApiKey, KeyHash};
 use crate::error::ApiResult;
 use crate::ids;
 use crate::model::{Bot, Room};
-use crate::store::{records, scripts};
+use crate::ratelimit::Rated;
+use crate::store::bots::{self as stored, NewBot};
 use crate::validate;
 
 /// `201` answer of registration: the key is shown here and never again.
@@ -42,55 +42,34 @@ pub async fn register(
     let name = validate::bot_name("name", name)?;
     let description = validate::bot_description(description)?;
     let key = ApiKey::generate()?;
-    let hash = app.hash_key(&key)?;
-    let [rate_limit, rate_window] = app.config.rate_register.script_args();
-    let args = [
-        client_ip.to_string(),
-        name,
-        description,
-        ids::bot_id()?,
-        hash.as_str().to_string(),
-        rate_limit,
-        rate_window,
-    ];
-    let ([bot], rate) = app
-        .store()?
-        .run(&scripts::REGISTER, None, args)
-        .await?
-        .split()?;
+    let new = NewBot {
+        id: &ids::bot_id()?,
+        name: &name,
+        description: &description,
+        key_hash: &app.hash_key(&key)?,
+        client: client_ip,
+        limit: app.config.rate_register,
+    };
+    let registered = stored::register(&app.store()?, &new).await?;
     Ok(Rated {
         value: Registered {
-            bot: records::bot(bot)?,
+            bot: registered.value,
             api_key: key.as_str().to_string(),
         },
-        rate,
+        rate: registered.rate,
     })
 }
 
 /// The calling bot and the live rooms it belongs to.
 pub async fn me(app: &App, caller: &KeyHash) -> ApiResult<Me> {
-    let [bot, rooms] = app
-        .store()?
-        .run(&scripts::ME, Some(caller), [])
-        .await?
-        .fields()?;
-    Ok(Me {
-        bot: records::bot(bot)?,
-        rooms: records::rooms(rooms)?,
-    })
+    let (bot, rooms) = stored::me(&app.store()?, caller).await?;
+    Ok(Me { bot, rooms })
 }
 
 /// Issues a new key; the caller's current key stops working in the same step.
 pub async fn rotate_key(app: &App, caller: &KeyHash) -> ApiResult<ApiKey> {
     let key = ApiKey::generate()?;
-    let hash = app.hash_key(&key)?;
-    app.store()?
-        .run(
-            &scripts::ROTATE_KEY,
-            Some(caller),
-            [hash.as_str().to_string()],
-        )
-        .await?;
+    stored::rotate_key(&app.store()?, caller, &app.hash_key(&key)?).await?;
     Ok(key)
 }
 
@@ -100,26 +79,11 @@ pub async fn directory(
     limit: Option<&str>,
     cursor: Option<&str>,
 ) -> ApiResult<Directory> {
-    let limit = validate::directory_limit(limit)?;
-    let (score, after_id) = match validate::directory_cursor(cursor)? {
-        Some((score, id)) => (score.to_string(), id),
-        None => (String::new(), String::new()),
-    };
-    let [bots, next] = app
-        .store()?
-        .run(
-            &scripts::BOTS_LIST,
-            None,
-            [limit.to_string(), score, after_id],
-        )
-        .await?
-        .fields()?;
-    let next_cursor = match next.into_array()?.as_slice() {
-        [score, id] => Some(format!("{}.{}", score.as_int()?, id.clone().into_string()?)),
-        _ => None,
-    };
+    let limit = validate::limit(limit)?;
+    let cursor = validate::directory_cursor(cursor)?;
+    let (bots, next) = stored::directory(&app.store()?, limit, cursor.as_ref()).await?;
     Ok(Directory {
-        bots: records::bots(bots)?,
-        next_cursor,
+        bots,
+        next_cursor: next.map(|c| c.to_string()),
     })
 }

@@ -1,23 +1,50 @@
 //! Storage: Upstash Redis over its REST API.
 //!
-//! - [`upstash`]: the HTTP client and the typed form of Redis replies.
-//! - [`scripts`] and `lua/`: one Lua script per operation; `lua/prelude.lua` holds the
-//!   whole key layout in one screen.
-//! - [`records`]: decoding script output into the model's objects.
+//! Every operation is one Lua script (`lua/`), run atomically inside Redis in one round
+//! trip, and each script has exactly one typed Rust function next to it: an arguments
+//! struct in, model types out. The script's contract (its ARGV order and the shape of
+//! its answer) therefore lives in two places side by side — the `.lua` file's header and
+//! that function — and nothing above the store sees a Redis reply.
+//!
+//! - [`bots`], [`rooms`], [`messages`]: the typed functions, one per script.
+//! - `upstash`: the HTTP client and the typed form of Redis replies (private).
+//! - `records`: decoding script output into the model's objects (private).
+//! - `lua/prelude.lua`: the whole key layout on one screen, and the helpers every
+//!   script shares (prepended to each script at compile time).
 //!
 //! [`Store::run`] is the single door: it adds the clock and the caller's key hash to a
-//! script's arguments, runs it in one round trip and turns a refusal reported by the
-//! script into an [`ApiError`].
+//! script's arguments, runs it, and turns a refusal reported by the script into an
+//! [`ApiError`].
 
-pub mod records;
-pub mod scripts;
-pub mod upstash;
+/// Declares a script: `lua/prelude.lua` followed by `lua/<file>.lua`, compiled in.
+macro_rules! script {
+    ($ident:ident, $file:literal) => {
+        static $ident: $crate::store::upstash::Script = $crate::store::upstash::Script::new(
+            $file,
+            concat!(
+                include_str!("lua/prelude.lua"),
+                include_str!(concat!("lua/", $file, ".lua"))
+            ),
+        );
+    };
+}
+
+pub mod bots;
+pub mod messages;
+mod records;
+pub mod rooms;
+mod upstash;
+
+use worker::Env;
 
 use crate::auth::KeyHash;
+use crate::config::secret;
 use crate::error::{ApiError, ApiResult};
 use crate::ratelimit::RateLimitStatus;
 use crate::time::now_ms;
-use upstash::{Command, Reply, Script, StoreError, Upstash};
+use upstash::{Command, Reply, Script, Upstash};
+
+pub use upstash::StoreError;
 
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
@@ -27,34 +54,36 @@ impl From<StoreError> for ApiError {
 
 /// What a script answered when it accepted the request.
 #[derive(Debug)]
-pub struct Outcome {
+struct Outcome {
     /// Where the caller stands against the limit this script enforced, if any.
-    pub rate: Option<RateLimitStatus>,
+    rate: Option<RateLimitStatus>,
     /// The script's payload, positionally.
-    pub payload: Vec<Reply>,
+    payload: Vec<Reply>,
 }
 
 impl Outcome {
     /// The payload's fields, checked for count.
-    pub fn fields<const N: usize>(self) -> ApiResult<[Reply; N]> {
-        Ok(self.split()?.0)
-    }
-
-    /// The payload's fields and the rate-limit status.
-    pub fn split<const N: usize>(self) -> ApiResult<([Reply; N], Option<RateLimitStatus>)> {
-        Ok((records::fields(Reply::Array(self.payload))?, self.rate))
+    fn fields<const N: usize>(self) -> Result<[Reply; N], StoreError> {
+        records::fields(Reply::Array(self.payload))
     }
 }
 
-/// The database, as the services see it.
+/// The database, as the services and room hubs see it.
 #[derive(Debug, Clone)]
 pub struct Store {
     redis: Upstash,
 }
 
 impl Store {
-    pub fn new(redis: Upstash) -> Self {
-        Store { redis }
+    /// The database of this deployment, from its two Upstash secrets. Room hubs call
+    /// this too: they have an environment but no request.
+    pub fn from_env(env: &Env) -> ApiResult<Store> {
+        Ok(Store {
+            redis: Upstash::new(
+                &secret(env, "UPSTASH_REDIS_REST_URL")?,
+                &secret(env, "UPSTASH_REDIS_REST_TOKEN")?,
+            ),
+        })
     }
 
     /// Checks that Redis answers.
@@ -66,7 +95,7 @@ impl Store {
     }
 
     /// Runs `script` for the caller holding `key` (if any) with the time now.
-    pub async fn run(
+    async fn run(
         &self,
         script: &Script,
         key: Option<&KeyHash>,
@@ -75,8 +104,9 @@ impl Store {
         self.run_at(script, now_ms(), key, args).await
     }
 
-    /// Like [`Store::run`] with an explicit clock.
-    pub async fn run_at(
+    /// Like [`Store::run`] with an explicit clock, for writes whose own timestamps must
+    /// equal the script's `NOW`.
+    async fn run_at(
         &self,
         script: &Script,
         now_ms: i64,

@@ -26,8 +26,24 @@ fn ms(reply: Reply) -> Result<i64, StoreError> {
     opt_ms(reply)?.ok_or_else(|| StoreError::Decode("missing time".into()))
 }
 
-fn count(reply: &Reply) -> Result<u64, StoreError> {
+/// A count (negative numbers read as 0).
+pub fn count(reply: &Reply) -> Result<u64, StoreError> {
     Ok(reply.as_int()?.max(0) as u64)
+}
+
+/// A script's 1 / 0 answer.
+pub fn flag(reply: &Reply) -> Result<bool, StoreError> {
+    Ok(reply.as_int()? == 1)
+}
+
+/// A string.
+pub fn string(reply: Reply) -> Result<String, StoreError> {
+    reply.into_string()
+}
+
+/// A list (nil reads as empty).
+pub fn array(reply: Reply) -> Result<Vec<Reply>, StoreError> {
+    reply.into_array()
 }
 
 /// `{id, name, description, created_at, last_active_at}` → [`Bot`].
@@ -73,15 +89,13 @@ pub fn bots(reply: Reply) -> Result<Vec<Bot>, StoreError> {
 pub fn room(reply: Reply) -> Result<Room, StoreError> {
     let [id, name, description, visibility, by_id, by_name, created_at, expires_at, ttl, members, seq, last_message_at] =
         fields(reply)?;
-    let visibility = visibility.into_string()?;
     let by_id = by_id.into_string()?;
     let expires_at_ms = opt_ms(expires_at)?;
     Ok(Room {
         id: id.into_string()?,
         name: name.into_string()?,
         description: description.into_string()?,
-        visibility: Visibility::parse(&visibility)
-            .ok_or_else(|| StoreError::Decode(format!("bad visibility {visibility:?}")))?,
+        visibility: self::visibility(visibility)?,
         created_by: if by_id.is_empty() {
             None
         } else {
@@ -98,6 +112,12 @@ pub fn room(reply: Reply) -> Result<Room, StoreError> {
         last_message_at: opt_ms(last_message_at)?.map(rfc3339),
         expires_at_ms,
     })
+}
+
+/// `public` or `private`.
+pub fn visibility(reply: Reply) -> Result<Visibility, StoreError> {
+    let text = reply.into_string()?;
+    Visibility::parse(&text).ok_or_else(|| StoreError::Decode(format!("bad visibility {text:?}")))
 }
 
 /// A list of rooms.

@@ -1,10 +1,11 @@
 //! A small typed client for the Upstash Redis REST API, on the Workers `Fetch` API.
 //!
 //! Workers cannot open TCP connections to Redis, so every command travels as an HTTPS
-//! request (`POST /` for one command, `/pipeline` for a batch, `/multi-exec` for a
-//! transaction). Each request is a round trip paid in latency at the edge, which is why
-//! the services above use one Lua [`Script`] per operation: auth, checks and writes run
-//! inside Redis in a single round trip and atomically.
+//! request (`POST /` with one command as a JSON array). Each request is a round trip
+//! paid in latency at the edge, which is why the store uses one Lua [`Script`] per
+//! operation: auth, checks and writes run inside Redis in a single round trip and
+//! atomically. (Upstash's `/pipeline` and `/multi-exec` are not needed: a script does
+//! more, atomically, in one request.)
 //!
 //! Answers are RESP2-shaped JSON (`../shared/upstash-rest.md`); [`Reply`] is their typed
 //! form. We never ask for `Upstash-Encoding: base64`: everything we store is UTF-8.
@@ -193,34 +194,9 @@ pub fn decode_single(status: u16, body: &str) -> Result<Reply, StoreError> {
     }
 }
 
-/// Decodes the per-command answers of `/pipeline` or `/multi-exec`.
-pub fn decode_batch(status: u16, body: &str) -> Result<Vec<Result<Reply, String>>, StoreError> {
-    if status != 200 {
-        return Err(match decode_single(status, body) {
-            Err(err) => err,
-            Ok(_) => http_error(status, body),
-        });
-    }
-    let items: Vec<serde_json::Map<String, serde_json::Value>> =
-        serde_json::from_str(body).map_err(|e| StoreError::Decode(e.to_string()))?;
-    items
-        .into_iter()
-        .map(|mut item| match item.remove("error") {
-            Some(serde_json::Value::String(err)) => Ok(Err(err)),
-            _ => Reply::from_json(item.remove("result").unwrap_or_default()).map(Ok),
-        })
-        .collect()
-}
-
 fn http_error(status: u16, body: &str) -> StoreError {
-    let mut text = body.to_string();
-    text.truncate(200);
-    StoreError::Http(status, text)
-}
-
-fn batch_json(commands: &[Command]) -> String {
-    let bodies: Vec<&Vec<String>> = commands.iter().map(|c| &c.0).collect();
-    serde_json::to_string(&bodies).unwrap_or_default()
+    // At most 200 characters (never a byte cut inside one: that would panic).
+    StoreError::Http(status, body.chars().take(200).collect())
 }
 
 /// The connection settings of one Upstash database.
@@ -240,26 +216,8 @@ impl Upstash {
 
     /// Runs one command.
     pub async fn command(&self, command: &Command) -> Result<Reply, StoreError> {
-        let (status, body) = self.post("", command.to_json()).await?;
+        let (status, body) = self.post(command.to_json()).await?;
         decode_single(status, &body)
-    }
-
-    /// Runs commands in order in one round trip, not atomically.
-    pub async fn pipeline(
-        &self,
-        commands: &[Command],
-    ) -> Result<Vec<Result<Reply, String>>, StoreError> {
-        let (status, body) = self.post("/pipeline", batch_json(commands)).await?;
-        decode_batch(status, &body)
-    }
-
-    /// Runs commands as one MULTI/EXEC transaction in one round trip.
-    pub async fn multi_exec(
-        &self,
-        commands: &[Command],
-    ) -> Result<Vec<Result<Reply, String>>, StoreError> {
-        let (status, body) = self.post("/multi-exec", batch_json(commands)).await?;
-        decode_batch(status, &body)
     }
 
     /// Runs a Lua script: one round trip once Redis has it cached, two the first time.
@@ -281,7 +239,7 @@ impl Upstash {
         })
     }
 
-    async fn post(&self, path: &str, body: String) -> Result<(u16, String), StoreError> {
+    async fn post(&self, body: String) -> Result<(u16, String), StoreError> {
         let unreachable = |e: worker::Error| StoreError::Unreachable(e.to_string());
         let headers = Headers::new();
         headers
@@ -294,8 +252,7 @@ impl Upstash {
         init.with_method(Method::Post)
             .with_headers(headers)
             .with_body(Some(body.into()));
-        let request =
-            Request::new_with_init(&format!("{}{path}", self.url), &init).map_err(unreachable)?;
+        let request = Request::new_with_init(&self.url, &init).map_err(unreachable)?;
         let mut response = Fetch::Request(request).send().await.map_err(unreachable)?;
         let text = response.text().await.map_err(unreachable)?;
         Ok((response.status_code(), text))
@@ -311,8 +268,8 @@ mod tests {
         let cmd = Command::new("SET").arg("k").arg(5).args(["EX", "10"]);
         assert_eq!(cmd.to_json(), r#"["SET","k","5","EX","10"]"#);
         assert_eq!(
-            batch_json(&[Command::new("PING"), Command::new("GET").arg("a\"b")]),
-            r#"[["PING"],["GET","a\"b"]]"#
+            Command::new("GET").arg("a\"b").to_json(),
+            r#"["GET","a\"b"]"#
         );
     }
 
@@ -355,23 +312,6 @@ mod tests {
             decode_single(200, r#"{"result":1.5}"#),
             Err(StoreError::Decode(_))
         ));
-    }
-
-    #[test]
-    fn batch_answers_keep_per_command_errors() {
-        let replies = decode_batch(200, r#"[{"result":1},{"error":"ERR no"},{"result":"x"}]"#);
-        assert_eq!(
-            replies,
-            Ok(vec![
-                Ok(Reply::Int(1)),
-                Err("ERR no".into()),
-                Ok(Reply::Str("x".into()))
-            ])
-        );
-        assert_eq!(
-            decode_batch(400, r#"{"error":"EXECABORT Transaction discarded"}"#),
-            Err(StoreError::Redis("EXECABORT Transaction discarded".into()))
-        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 -- The calling bot and the live rooms it is a member of. ARGV: now, key HMAC.
-local bot_id = authenticate()
-if not bot_id then return fail('unauthorized', 'Unknown or rotated API key.') end
+local bot_id, refused = required_caller()
+if refused then return refused end
 redis.call('ZREMRANGEBYSCORE', K.bot_rooms(bot_id), '-inf', NOW)
 local rooms = {}
 for _, room_id in ipairs(redis.call('ZRANGE', K.bot_rooms(bot_id), 0, -1)) do

@@ -2,14 +2,15 @@
 -- and expiry in one atomic step. ARGV: now, key HMAC, room id, message id, created_at
 -- (RFC 3339), content as a JSON string, reply_to seq or '', history cap, rate limit,
 -- rate window ms, lowercase @names to resolve (the first 20 registered ones count)...
--- Returns {message JSON, joined (1 when posting made the bot a member), visibility}.
+-- Returns {message JSON, seq, {bot id, bot name}, joined (1 when posting made the bot a
+-- member), visibility}.
 local room_id, message_id, created_at, content_json = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local reply_to, cap = ARGV[7], tonumber(ARGV[8])
-local bot_id = authenticate()
-if not bot_id then return fail('unauthorized', 'Unknown or rotated API key.') end
+local bot_id, refused = required_caller()
+if refused then return refused end
 local limited = rate_peek('messages', bot_id, tonumber(ARGV[9]), tonumber(ARGV[10]))
 local room = load_room(room_id)
-if not room then return fail('not_found', 'No live room has the id ' .. room_id .. '.') end
+if not room then return room_not_found(room_id) end
 local member = is_member(room, bot_id)
 if room.visibility == 'private' and not member then
   return fail('forbidden', 'This room is private; only its members may post.')
@@ -32,8 +33,9 @@ for i = 11, #ARGV do
 end
 
 local seq = redis.call('HINCRBY', K.room(room_id), 'seq', 1)
+local author = bot_name(bot_id)
 local message = '{"id":"' .. message_id .. '","room_id":"' .. room_id .. '","seq":' .. seq ..
-  ',"bot":{"id":"' .. bot_id .. '","name":"' .. bot_name(bot_id) .. '"},"content":' ..
+  ',"bot":{"id":"' .. bot_id .. '","name":"' .. author .. '"},"content":' ..
   content_json .. ',"created_at":"' .. created_at .. '","reply_to":' ..
   (reply_to == '' and 'null' or reply_to) .. ',"mentions":[' .. table.concat(mentions, ',') .. ']}'
 redis.call('ZADD', K.log(room_id), seq, message)
@@ -46,4 +48,4 @@ if room_id ~= GLOBAL then
 end
 rate_consume()
 touch(bot_id)
-return ok({message, member and 0 or 1, room.visibility})
+return ok({message, seq, {bot_id, author}, member and 0 or 1, room.visibility})

@@ -2,10 +2,10 @@
 -- mode ('newest' | 'after' | 'before'), cursor seq, limit.
 -- Returns {messages, has_more, last_seq}; has_more says more exist in the paging direction.
 local room_id, mode, cursor, limit = ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
-local bot_id = authenticate()
-if KEY_HASH ~= '' and not bot_id then return fail('unauthorized', 'Unknown or rotated API key.') end
+local bot_id, refused = optional_caller()
+if refused then return refused end
 local room = load_room(room_id)
-if not room then return fail('not_found', 'No live room has the id ' .. room_id .. '.') end
+if not room then return room_not_found(room_id) end
 if room.visibility == 'private' and not is_member(room, bot_id) then
   return fail('forbidden', 'This room is private; only its members may read it.')
 end

@@ -67,10 +67,29 @@ local function to_table(flat)
   return t
 end
 
+-- The refusals several scripts share, worded once.
+local function unauthorized() return fail('unauthorized', 'Unknown or rotated API key.') end
+local function room_not_found(id) return fail('not_found', 'No live room has the id ' .. id .. '.') end
+
 -- The bot behind the request's key, or nil. Does not write: see touch().
 local function authenticate()
   if KEY_HASH == '' then return nil end
   return redis.call('GET', K.key(KEY_HASH))
+end
+
+-- The calling bot, for scripts that need one. Used as
+--   local bot_id, refused = required_caller(); if refused then return refused end
+local function required_caller()
+  local bot_id = authenticate()
+  if not bot_id then return nil, unauthorized() end
+  return bot_id
+end
+
+-- The calling bot, or nil for an anonymous caller; a key that matches no bot is still
+-- refused rather than read as anonymous.
+local function optional_caller()
+  if KEY_HASH == '' then return nil end
+  return required_caller()
 end
 
 -- Marks a bot active now; called once a request has succeeded.

@@ -1,7 +1,7 @@
 -- Creates a room. ARGV: now, key HMAC, room id, name, description, visibility,
 -- ttl seconds, max live rooms per bot, rate limit, rate window ms, invited names...
-local bot_id = authenticate()
-if not bot_id then return fail('unauthorized', 'Unknown or rotated API key.') end
+local bot_id, refused = required_caller()
+if refused then return refused end
 local room_id, ttl, max_owned = ARGV[3], tonumber(ARGV[7]), tonumber(ARGV[8])
 local limited = rate_peek('rooms', bot_id, tonumber(ARGV[9]), tonumber(ARGV[10]))
 -- The cap on live rooms is the more useful answer, so it is checked first.

@@ -3,10 +3,10 @@
 -- ARGV: now, key HMAC or ''. Members: public rooms to anyone, private rooms to members;
 -- for the global room the 100 most recently active bots.
 local room_id = ARGV[3]
-local bot_id = authenticate()
-if KEY_HASH ~= '' and not bot_id then return fail('unauthorized', 'Unknown or rotated API key.') end
+local bot_id, refused = optional_caller()
+if refused then return refused end
 local room = load_room(room_id)
-if not room then return fail('not_found', 'No live room has the id ' .. room_id .. '.') end
+if not room then return room_not_found(room_id) end
 local member = is_member(room, bot_id)
 local members = false
 if room.id == GLOBAL then

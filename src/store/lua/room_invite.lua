@@ -2,11 +2,11 @@
 -- ARGV: now, key HMAC, room id, invited name, rate limit, rate window ms.
 -- Returns {room, {id, name} of the invited bot, added}.
 local room_id, name = ARGV[3], ARGV[4]
-local bot_id = authenticate()
-if not bot_id then return fail('unauthorized', 'Unknown or rotated API key.') end
+local bot_id, refused = required_caller()
+if refused then return refused end
 local limited = rate_peek('invites', bot_id, tonumber(ARGV[5]), tonumber(ARGV[6]))
 local room = load_room(room_id)
-if not room then return fail('not_found', 'No live room has the id ' .. room_id .. '.') end
+if not room then return room_not_found(room_id) end
 if room.id == GLOBAL then
   return fail('forbidden', 'Every bot is in the global room; nobody needs an invite.')
 end

@@ -3,10 +3,10 @@
 -- Private rooms refuse non-members either way. Returns {room, changed (1 when
 -- membership changed), {bot id, bot name}}.
 local room_id, action = ARGV[3], ARGV[4]
-local bot_id = authenticate()
-if not bot_id then return fail('unauthorized', 'Unknown or rotated API key.') end
+local bot_id, refused = required_caller()
+if refused then return refused end
 local room = load_room(room_id)
-if not room then return fail('not_found', 'No live room has the id ' .. room_id .. '.') end
+if not room then return room_not_found(room_id) end
 if room.id == GLOBAL then
   return fail('forbidden', 'Every bot is in the global room; it cannot be joined or left.')
 end

@@ -1,6 +1,6 @@
 // Health, and a Redis outage: the health check reports it (503), endpoints answer
 // 503 storage_unavailable, and everything recovers by itself once Redis is back on the
-// same port. Runs last among the API tests, hence the file name.
+// same port. It stops Redis, so scripts/test runs it after every other test file.
 //
 // The outage is an outage, not a data loss: the data is copied out (redis-cli --rdb)
 // before Redis is shut down and loaded again on restart. Otherwise room hubs (Durable

@@ -1,0 +1,124 @@
+//! The hub's sockets: how they are tagged, how frames fan out to them, and how they
+//! close.
+//!
+//! Every socket is accepted with tags the runtime keeps across hibernation: its viewer
+//! (`observer` or `member`) and, for a bot that sent its key, `bot:<id>`. Live delivery
+//! never looks at individual sockets: a message is rendered once, converted to a JS
+//! string once, and sent to the list of sockets (one per tag) the runtime keeps.
+
+use js_sys::JsString;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
+use worker::{web_sys, WebSocket};
+
+use super::delivery::Frames;
+use super::events::{MemberChange, Viewer};
+use super::{frames, RoomHub, CLOSE_NOT_MEMBER};
+use crate::model::BotRef;
+
+#[wasm_bindgen]
+extern "C" {
+    /// A WebSocket seen only as something to send text to.
+    type TextSink;
+
+    /// `WebSocket.send` with a JS string: a frame is converted from UTF-8 once per
+    /// message, not once per socket (`send_with_str` converts on every call).
+    #[wasm_bindgen(method, catch, js_name = send)]
+    fn send(this: &TextSink, text: &JsString) -> Result<(), JsValue>;
+}
+
+/// The tag of a bot's own sockets.
+pub(super) fn bot_tag(bot_id: &str) -> String {
+    format!("bot:{bot_id}")
+}
+
+/// The tags a socket is accepted with.
+pub(super) fn tags(viewer: Viewer, bot: Option<&str>) -> Vec<JsValue> {
+    let mut tags = vec![JsValue::from_str(viewer.tag())];
+    if let Some(bot) = bot {
+        tags.push(JsValue::from_str(&bot_tag(bot)));
+    }
+    tags
+}
+
+/// Completes the closing handshake a client started. A socket the hub closed itself
+/// (4001, 4003) is already CLOSED here. 1005 and 1006 are reserved: they may be
+/// reported but never sent.
+pub(super) fn finish_close(ws: &WebSocket, code: usize) {
+    let code = match code {
+        1005 | 1006 => 1000,
+        other => u16::try_from(other).unwrap_or(1000),
+    };
+    if ws.as_ref().ready_state() != web_sys::WebSocket::CLOSED {
+        let _ = ws.close(Some(code), Some("closing"));
+    }
+}
+
+impl RoomHub {
+    /// The hub's sockets, all or those with `tag`. Raw `web_sys` sockets: the hot path
+    /// only sends, and an error here is an empty room rather than a panic.
+    pub(super) fn sockets(&self, tag: Option<&str>) -> Vec<web_sys::WebSocket> {
+        let state = self.state.as_raw();
+        match tag {
+            Some(tag) => state.get_websockets_with_tag(tag),
+            None => state.get_websockets(),
+        }
+        .unwrap_or_default()
+    }
+
+    /// Whether any socket is open or about to be.
+    pub(super) fn has_listeners(&self) -> bool {
+        self.memory.borrow().connecting > 0 || !self.sockets(None).is_empty()
+    }
+
+    /// Sends in-order messages to every socket: the content to those who may read it,
+    /// an `activity` frame to observers of a private room. One socket list per batch;
+    /// no per-socket state is read. Returns whether any socket was there.
+    pub(super) fn deliver(&self, private: bool, batch: &[Frames]) -> bool {
+        let send = |sockets: Vec<web_sys::WebSocket>, frame: fn(&Frames) -> Option<&str>| {
+            if sockets.is_empty() {
+                return false;
+            }
+            let texts: Vec<JsString> = batch.iter().filter_map(frame).map(JsString::from).collect();
+            for ws in sockets {
+                for text in &texts {
+                    let _ = ws.unchecked_ref::<TextSink>().send(text);
+                }
+            }
+            true
+        };
+        if private {
+            let members = send(self.sockets(Some(Viewer::Member.tag())), |f| {
+                Some(f.message.as_str())
+            });
+            let observers = send(self.sockets(Some(Viewer::Observer.tag())), |f| {
+                f.activity.as_deref()
+            });
+            members || observers
+        } else {
+            send(self.sockets(None), |f| Some(f.message.as_str()))
+        }
+    }
+
+    /// Announces a membership change: to members only in a private room, to everyone in
+    /// a public one. A bot that left a private room then loses its sockets there (after
+    /// `member_left`, which goes out first on the same sockets).
+    pub(super) fn on_membership(
+        &self,
+        room_id: &str,
+        private: bool,
+        bot: &BotRef,
+        change: MemberChange,
+    ) {
+        let frame = frames::membership(change, room_id, bot);
+        let tag = private.then(|| Viewer::Member.tag());
+        for ws in self.sockets(tag) {
+            let _ = ws.send_with_str(&frame);
+        }
+        if private && change == MemberChange::Left {
+            for ws in self.sockets(Some(&bot_tag(&bot.id))) {
+                let _ = ws.close_with_code_and_reason(CLOSE_NOT_MEMBER, "no longer a member");
+            }
+        }
+    }
+}
