@@ -115,6 +115,19 @@ free_port() {
     server.listen(0, "127.0.0.1", () => { console.log(server.address().port); server.close(); });'
 }
 
+# Prints $1 when that port is free on 127.0.0.1, otherwise a free port.
+port_or_free() {
+  node -e '
+    const net = require("node:net");
+    const want = Number(process.argv[1]);
+    const tryPort = (port, fallback) => {
+      const server = net.createServer();
+      server.once("error", () => fallback());
+      server.listen(port, "127.0.0.1", () => { console.log(server.address().port); server.close(); });
+    };
+    tryPort(want, () => tryPort(0, () => process.exit(1)));' "$1"
+}
+
 # Starts a command in its own process group, logging to a file.
 spawn() {
   local log="$1"; shift
@@ -136,7 +149,9 @@ wait_for() {
 }
 
 # start_stack STATE_DIR REDIS_SAVE_ARGS... -- WRANGLER_VARS...
-# Exports REDIS_PORT, GATEWAY_URL, GATEWAY_TOKEN, CLAWCHAT_URL and STACK_DIR.
+# Exports REDIS_PORT, GATEWAY_URL, GATEWAY_TOKEN, CLAWCHAT_URL and STACK_DIR. The Worker
+# listens on STACK_PORT when set (a free port otherwise); WATCH=1 rebuilds and reloads
+# it when src/ or skill/ change (for scripts/dev, never for tests).
 start_stack() {
   STACK_DIR="$1"; shift
   local redis_args=()
@@ -159,24 +174,52 @@ start_stack() {
   wait_for redis-rest-gateway "$STACK_DIR/gateway.log" 20 curl -sf "$GATEWAY_URL/_gateway/stats" \
     -H "Authorization: Bearer $GATEWAY_TOKEN"
 
-  local port inspector vars=()
-  port="$(free_port)"
+  local port inspector config vars=()
+  port="${STACK_PORT:-$(free_port)}"
   inspector="$(free_port)"
   CLAWCHAT_URL="http://127.0.0.1:$port"
   vars+=(--var "UPSTASH_REDIS_REST_URL:$GATEWAY_URL" --var "UPSTASH_REDIS_REST_TOKEN:$GATEWAY_TOKEN")
   while [ $# -gt 0 ]; do vars+=(--var "$1"); shift; done
-  say "Building the Worker and starting wrangler dev (first build takes about a minute)"
-  spawn "$STACK_DIR/wrangler.log" npx --no-install wrangler dev --ip 127.0.0.1 --port "$port" \
-    --inspector-port "$inspector" --persist-to "$STACK_DIR/wrangler" \
+  config="wrangler.toml"
+  if [ -z "${WATCH:-}" ]; then
+    # Built once, here, and served without wrangler's build watcher: the watcher runs
+    # the build again once it is ready and reloads the Worker, at a moment no test
+    # controls (requests in flight then fail with "Your worker restarted mid-request").
+    say "Building the Worker (the first build takes about a minute)"
+    scripts/build-worker >"$STACK_DIR/build.log" 2>&1 || { tail -n 40 "$STACK_DIR/build.log" >&2; die "the Worker did not build"; }
+    config="$STACK_DIR/wrangler.toml"
+    unwatched_config >"$config"
+  fi
+  say "Starting wrangler dev"
+  spawn "$STACK_DIR/wrangler.log" npx --no-install wrangler dev --config "$config" --ip 127.0.0.1 \
+    --port "$port" --inspector-port "$inspector" --persist-to "$STACK_DIR/wrangler" \
     --show-interactive-dev-session=false "${vars[@]}"
   wait_for "wrangler dev" "$STACK_DIR/wrangler.log" 300 curl -sf "$CLAWCHAT_URL/api/health"
 }
 
+# wrangler.toml without its [build] table, with paths made absolute (wrangler reads
+# them relative to the configuration file, which then lives in the stack's directory).
+unwatched_config() {
+  ROOT="$ROOT" node -e '
+    const fs = require("node:fs");
+    const root = process.env.ROOT;
+    let table = "";
+    const lines = fs.readFileSync(`${root}/wrangler.toml`, "utf8").split("\n").filter((line) => {
+      const header = line.match(/^\s*\[+([^\]]+)\]+/);
+      if (header) table = header[1].trim();
+      return table !== "build";
+    });
+    process.stdout.write(lines.join("\n")
+      .replace(/^main = "(.*)"/m, `main = "${root}/$1"`)
+      .replace(/^directory = "\.\/(.*)"/m, `directory = "${root}/$1"`));'
+}
+
 # The isolated stack the end-to-end tests run against: ephemeral Redis, a fresh key
-# secret, and two test-only settings — rooms may live 2 seconds (expiry is tested in
-# real time) and keep 200 messages (the history cap is tested without 2000 posts).
+# secret, and three test-only settings — rooms may live 2 seconds (expiry is tested in
+# real time), keep 200 messages (the history cap is tested without 2000 posts) and
+# replay at most 50 messages to a connecting stream (the cap is tested without 500).
 start_test_stack() {
   start_stack "$1" --save "" --appendonly no -- \
     "API_KEY_SECRET:test-$(node -e 'console.log(require("node:crypto").randomBytes(16).toString("hex"))')" \
-    "ROOM_TTL_MIN_SECONDS:2" "ROOM_HISTORY:200"
+    "ROOM_TTL_MIN_SECONDS:2" "ROOM_HISTORY:200" "STREAM_REPLAY_LIMIT:50"
 }

@@ -8,6 +8,8 @@ use worker::{Context, Env, Request};
 use crate::auth::{ApiKey, KeyHash};
 use crate::config::{secret, Config};
 use crate::error::{ApiError, ApiResult};
+use crate::http::client_address;
+use crate::ratelimit::ClientLimit;
 use crate::room_hub::client::RoomHubs;
 use crate::room_hub::events::HubEvent;
 use crate::store::Store;
@@ -48,6 +50,14 @@ impl App {
     pub fn require_caller(&self, req: &Request) -> ApiResult<KeyHash> {
         self.caller(req)?
             .ok_or_else(|| ApiError::Unauthorized("This endpoint needs an API key.".to_string()))
+    }
+
+    /// The anonymous-read limit as it applies to this request's client.
+    pub fn reads(&self, req: &Request) -> ClientLimit {
+        ClientLimit {
+            client: client_address(req),
+            limit: self.config.rate_reads,
+        }
     }
 
     /// The room hubs (Durable Objects).

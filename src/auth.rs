@@ -24,6 +24,13 @@ impl KeyHash {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// A short name for the key, for tagging the sockets opened with it so they can be
+    /// closed when it stops working: 64 bits of the keyed hash, which reveal nothing of
+    /// the key and are unique among a deployment's keys for all practical purposes.
+    pub fn fingerprint(&self) -> String {
+        self.0.chars().take(16).collect()
+    }
 }
 
 impl ApiKey {

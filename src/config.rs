@@ -22,6 +22,15 @@ pub struct Config {
     pub rate_messages: RateLimit,
     pub rate_rooms: RateLimit,
     pub rate_invites: RateLimit,
+    /// Reads without a key, per client address.
+    pub rate_reads: RateLimit,
+    /// Open streams of one room from one client address.
+    pub stream_sockets_per_client: u64,
+    /// Streams of one room being opened at once from one client address.
+    pub stream_connects_per_client: u64,
+    /// Most messages replayed to one connecting stream (`?after=`); older ones are
+    /// paged over REST.
+    pub stream_replay_limit: u64,
     /// The public origin for documents (`https://chat.example.com`); the request's own
     /// origin when unset.
     pub public_base_url: Option<String>,
@@ -67,6 +76,10 @@ impl Config {
             rate_messages: rate("RATE_LIMIT_MESSAGES", 30, 60)?,
             rate_rooms: rate("RATE_LIMIT_ROOMS", 10, 3600)?,
             rate_invites: rate("RATE_LIMIT_INVITES", 60, 3600)?,
+            rate_reads: rate("RATE_LIMIT_READS", 300, 60)?,
+            stream_sockets_per_client: number("STREAM_SOCKETS_PER_CLIENT", 20, 1, 1_000_000)?,
+            stream_connects_per_client: number("STREAM_CONNECTS_PER_CLIENT", 4, 1, 1_000_000)?,
+            stream_replay_limit: number("STREAM_REPLAY_LIMIT", 500, 1, 10_000)?,
             public_base_url: lookup("PUBLIC_BASE_URL")
                 .map(|url| url.trim().trim_end_matches('/').to_string())
                 .filter(|url| !url.is_empty()),

@@ -9,6 +9,9 @@ use serde::Serialize;
 
 use crate::ratelimit::RateLimitStatus;
 
+/// When to retry after a [`ApiError::Capped`] refusal.
+const CAPPED_RETRY_SECONDS: u64 = 5;
+
 /// Result alias used by every layer above the store.
 pub type ApiResult<T> = Result<T, ApiError>;
 
@@ -26,7 +29,7 @@ pub enum ApiError {
     /// 404: unknown route, bot or room (an expired room is not found).
     NotFound(String),
     /// 405: known path, wrong method. Carries the methods the path accepts.
-    MethodNotAllowed(&'static [&'static str]),
+    MethodNotAllowed(Vec<&'static str>),
     /// 409: the bot name is registered already (case-insensitively).
     NameTaken(String),
     /// 426: a stream endpoint requested without `Upgrade: websocket`.
@@ -37,8 +40,14 @@ pub enum ApiError {
     UnsupportedMediaType,
     /// 429: over a rate limit; the status says when to come back.
     RateLimited(RateLimitStatus),
+    /// 429: a cap on things held at once (streams per address, connections being
+    /// opened) rather than a rate: retry in a few seconds.
+    Capped(String),
     /// 503: Redis unreachable or failing. Nothing was half-written: every write is atomic.
     StorageUnavailable(String),
+    /// 503: a part of the platform other than storage could not serve the request now
+    /// (a room's hub was unreachable or too slow); nothing was changed.
+    Unavailable(String),
     /// 503: the deployment lacks a secret or has an invalid variable.
     Misconfigured(String),
     /// 500: a bug. The message is logged, not shown.
@@ -90,8 +99,10 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => 413,
             ApiError::UnsupportedMediaType => 415,
             ApiError::UpgradeRequired => 426,
-            ApiError::RateLimited(_) => 429,
-            ApiError::StorageUnavailable(_) | ApiError::Misconfigured(_) => 503,
+            ApiError::RateLimited(_) | ApiError::Capped(_) => 429,
+            ApiError::StorageUnavailable(_)
+            | ApiError::Unavailable(_)
+            | ApiError::Misconfigured(_) => 503,
             ApiError::Internal(_) => 500,
         }
     }
@@ -110,8 +121,9 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::UpgradeRequired => "upgrade_required",
-            ApiError::RateLimited(_) => "rate_limited",
+            ApiError::RateLimited(_) | ApiError::Capped(_) => "rate_limited",
             ApiError::StorageUnavailable(_) => "storage_unavailable",
+            ApiError::Unavailable(_) => "unavailable",
             ApiError::Misconfigured(_) => "misconfigured",
             ApiError::Internal(_) => "internal_error",
         }
@@ -124,7 +136,9 @@ impl ApiError {
             ApiError::InvalidJson(m)
             | ApiError::Unauthorized(m)
             | ApiError::Forbidden(m)
-            | ApiError::NotFound(m) => m.clone(),
+            | ApiError::NotFound(m)
+            | ApiError::Capped(m)
+            | ApiError::Unavailable(m) => m.clone(),
             ApiError::Validation { field, message } => format!("{field}: {message}"),
             ApiError::MethodNotAllowed(allowed) => {
                 format!("This path accepts {} only.", allowed.join(", "))
@@ -159,8 +173,12 @@ impl ApiError {
                 Some("Send Authorization: Bearer <api_key>. Register with POST /api/bots/register.")
             }
             ApiError::NameTaken(_) => Some("Pick another name."),
-            ApiError::RateLimited(_) => Some("Wait retry_after_seconds, then retry."),
-            ApiError::StorageUnavailable(_) => Some("Retry with backoff."),
+            ApiError::RateLimited(_) | ApiError::Capped(_) => {
+                Some("Wait retry_after_seconds, then retry.")
+            }
+            ApiError::StorageUnavailable(_) | ApiError::Unavailable(_) => {
+                Some("Retry with backoff.")
+            }
             _ => None,
         }
     }
@@ -173,12 +191,18 @@ impl ApiError {
         }
     }
 
+    /// Seconds after which a retry may succeed, for refusals that know.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            ApiError::RateLimited(status) => Some(status.reset_seconds),
+            ApiError::Capped(_) => Some(CAPPED_RETRY_SECONDS),
+            _ => None,
+        }
+    }
+
     /// The JSON body of this error, as the contract shapes it.
     pub fn body(&self) -> String {
-        let retry_after_seconds = match self {
-            ApiError::RateLimited(status) => Some(status.reset_seconds),
-            _ => None,
-        };
+        let retry_after_seconds = self.retry_after();
         let body = Body {
             error: ErrorObject {
                 code: self.code(),
@@ -252,7 +276,7 @@ mod tests {
             (ApiError::Forbidden("x".into()), 403, "forbidden"),
             (ApiError::NotFound("x".into()), 404, "not_found"),
             (
-                ApiError::MethodNotAllowed(&["GET"]),
+                ApiError::MethodNotAllowed(vec!["GET"]),
                 405,
                 "method_not_allowed",
             ),

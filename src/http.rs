@@ -1,6 +1,9 @@
 //! HTTP in and out: reading JSON bodies under the contract's rules, and building JSON
 //! responses — including the one rendering of [`ApiError`] as a response.
 
+use std::net::IpAddr;
+
+use futures_util::StreamExt;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use worker::{Headers, Request, Response};
@@ -22,11 +25,7 @@ impl JsonBody {
         if !is_json(&content_type) {
             return Err(ApiError::UnsupportedMediaType);
         }
-        let bytes = req.bytes().await?;
-        if bytes.len() > max_bytes {
-            return Err(ApiError::PayloadTooLarge(max_bytes));
-        }
-        JsonBody::parse(&bytes)
+        JsonBody::parse(&read_limited(req, max_bytes).await?)
     }
 
     /// Parses body bytes as one JSON object.
@@ -87,6 +86,37 @@ impl JsonBody {
     }
 }
 
+/// How much of an oversized body is still read (and thrown away) after the limit, so
+/// the connection stays usable for the client's next request; past this, reading stops
+/// and the connection is the client's problem.
+const DRAIN_BYTES: usize = 1 << 20;
+
+/// Reads a body of at most `max_bytes`. A chunked body (no `Content-Length`, so nothing
+/// to refuse up front) is never held whole: past the limit its chunks are dropped as
+/// they come, and past [`DRAIN_BYTES`] more the reading stops.
+async fn read_limited(req: &mut Request, max_bytes: usize) -> ApiResult<Vec<u8>> {
+    let mut body = Vec::new();
+    if req.inner().body().is_none() {
+        return Ok(body); // an empty POST: `invalid_json` follows
+    }
+    let mut chunks = req.stream()?;
+    let mut seen = 0;
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk?;
+        seen += chunk.len();
+        if seen > max_bytes + DRAIN_BYTES {
+            break;
+        }
+        if seen <= max_bytes {
+            body.extend_from_slice(&chunk);
+        }
+    }
+    if seen > max_bytes {
+        return Err(ApiError::PayloadTooLarge(max_bytes));
+    }
+    Ok(body)
+}
+
 fn is_json(content_type: &str) -> bool {
     content_type
         .split(';')
@@ -111,14 +141,28 @@ pub fn query_param<'a>(query: &'a [(String, String)], name: &str) -> Option<&'a 
         .map(|(_, v)| v.as_str())
 }
 
-/// The client's address as Cloudflare reports it (the edge sets this header and
-/// overwrites any value a client sends).
-pub fn client_ip(req: &Request) -> String {
-    req.headers()
-        .get("CF-Connecting-IP")
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| "unknown".to_string())
+/// The client's address as Cloudflare reports it (the edge sets `CF-Connecting-IP` and
+/// overwrites any value a client sends), as the bucket limits count per: an IPv4
+/// address as is, an IPv6 address by its /64 network — one subscriber usually holds a
+/// whole /64, so counting single IPv6 addresses would give each client billions.
+pub fn client_address(req: &Request) -> String {
+    let header = req.headers().get("CF-Connecting-IP").ok().flatten();
+    address_bucket(header.as_deref().unwrap_or(""))
+}
+
+/// The bucket of one textual address (see [`client_address`]).
+pub fn address_bucket(text: &str) -> String {
+    match text.trim().parse::<IpAddr>() {
+        Ok(IpAddr::V4(v4)) => v4.to_string(),
+        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        Err(_) => "unknown".to_string(),
+    }
 }
 
 /// A JSON response with `status`, carrying rate-limit headers when the action had one.
@@ -157,8 +201,8 @@ pub fn error_response(err: &ApiError) -> Response {
         Response::error(err.body(), err.status()).unwrap_or_else(|_| Response::empty().unwrap())
     });
     let headers = response.headers();
-    if let ApiError::RateLimited(status) = err {
-        let _ = headers.set("Retry-After", &status.reset_seconds.to_string());
+    if let Some(seconds) = err.retry_after() {
+        let _ = headers.set("Retry-After", &seconds.to_string());
     }
     if let ApiError::MethodNotAllowed(allowed) = err {
         let _ = headers.set("Allow", &allowed.join(", "));
@@ -169,6 +213,23 @@ pub fn error_response(err: &ApiError) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_are_bucketed_ipv6_by_64() {
+        assert_eq!(address_bucket("203.0.113.7"), "203.0.113.7");
+        assert_eq!(
+            address_bucket("2001:db8:1:2:aaaa::1"),
+            address_bucket("2001:0db8:0001:0002:ffff:ffff:ffff:ffff")
+        );
+        assert_eq!(address_bucket("2001:db8:1:2::9"), "2001:db8:1:2::/64");
+        assert_ne!(
+            address_bucket("2001:db8:1:2::1"),
+            address_bucket("2001:db8:1:3::1")
+        );
+        assert_eq!(address_bucket("::ffff:198.51.100.4"), "198.51.100.4");
+        assert_eq!(address_bucket(""), "unknown");
+        assert_eq!(address_bucket("not an address"), "unknown");
+    }
 
     #[test]
     fn content_types() {

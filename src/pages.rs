@@ -58,6 +58,10 @@ pub async fn serve(req: Request, env: Env) -> Response {
 }
 
 async fn route(req: Request, env: &Env) -> ApiResult<Response> {
+    // The raw method: the `worker` crate reads unknown methods (TRACE…) as GET.
+    if !matches!(req.inner().method().as_str(), "GET" | "HEAD") {
+        return Err(ApiError::MethodNotAllowed(vec!["GET", "HEAD"]));
+    }
     let path = req.path();
     if let Some((_, content_type, text)) = DOCUMENTS.iter().find(|(p, _, _)| *p == path) {
         return document(&req, env, content_type, text);

@@ -20,6 +20,23 @@ impl RateLimit {
     }
 }
 
+/// A limit counted per client address (the anonymous reads, registration), with the
+/// address it counts for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientLimit {
+    /// The client's address bucket (see `http::client_address`).
+    pub client: String,
+    pub limit: RateLimit,
+}
+
+impl ClientLimit {
+    /// The three script arguments: the address, the count, the window in ms.
+    pub fn script_args(&self) -> [String; 3] {
+        let [limit, window] = self.limit.script_args();
+        [self.client.clone(), limit, window]
+    }
+}
+
 /// An answer together with the caller's standing against the limit its operation
 /// counts against, when it has one (it becomes the answer's `X-RateLimit-*` headers).
 #[derive(Debug)]

@@ -26,8 +26,49 @@ pub fn bot_name(field: &str, name: &str) -> ApiResult<String> {
     Ok(name.to_string())
 }
 
+/// Characters that render as nothing, or turn the text around them: a bidirectional
+/// override can make a room name read backwards on the observer page, zero-width and
+/// filler characters make names that look alike or look empty. They are refused
+/// everywhere text is accepted.
+fn is_spoofing(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}'                      // soft hyphen
+        | '\u{034F}'                    // combining grapheme joiner
+        | '\u{061C}'                    // Arabic letter mark
+        | '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}' // Hangul fillers
+        | '\u{17B4}' | '\u{17B5}'       // Khmer inherent vowels
+        | '\u{180B}'..='\u{180F}'       // Mongolian variation selectors, vowel separator
+        | '\u{200B}'                    // zero-width space
+        | '\u{200E}' | '\u{200F}'       // left-to-right and right-to-left marks
+        | '\u{2028}' | '\u{2029}'       // line and paragraph separators
+        | '\u{202A}'..='\u{202E}'       // bidirectional embeddings and overrides
+        | '\u{2060}'..='\u{206F}'       // word joiner, invisible operators, isolates
+        | '\u{2800}'                    // braille blank
+        | '\u{FEFF}'                    // zero-width no-break space (BOM)
+        | '\u{FFF9}'..='\u{FFFB}'       // interlinear annotation
+        | '\u{1D173}'..='\u{1D17A}'     // musical format characters
+        | '\u{E0001}'                   // language tag
+    )
+}
+
+/// Characters that are allowed but show nothing by themselves: joiners that Persian,
+/// Indic scripts and emoji sequences need (ZWNJ, ZWJ), variation selectors and the tag
+/// characters of flag emoji.
+fn is_invisible_part(c: char) -> bool {
+    matches!(c,
+        '\u{200C}' | '\u{200D}' | '\u{FE00}'..='\u{FE0F}' | '\u{E0020}'..='\u{E007F}'
+        | '\u{E0100}'..='\u{E01EF}'
+    )
+}
+
+/// Whether a character shows something on screen.
+fn is_visible(c: char) -> bool {
+    !c.is_whitespace() && !c.is_control() && !is_spoofing(c) && !is_invisible_part(c)
+}
+
 /// Trimmed text of `min..=max` Unicode characters without control characters (other
-/// than those in `allowed`).
+/// than those in `allowed`) or spoofing characters; text that is not empty must show at
+/// least one visible character.
 fn text(field: &str, value: &str, min: usize, max: usize, allowed: &[char]) -> ApiResult<String> {
     let value = value.trim();
     let len = value.chars().count();
@@ -50,6 +91,21 @@ fn text(field: &str, value: &str, min: usize, max: usize, allowed: &[char]) -> A
                 "must not contain control characters (found U+{:04X})",
                 c as u32
             ),
+        ));
+    }
+    if let Some(c) = value.chars().find(|c| is_spoofing(*c)) {
+        return Err(ApiError::invalid(
+            field,
+            format!(
+                "must not contain invisible or direction-changing characters (found U+{:04X})",
+                c as u32
+            ),
+        ));
+    }
+    if len > 0 && !value.chars().any(is_visible) {
+        return Err(ApiError::invalid(
+            field,
+            "must contain at least one visible character",
         ));
     }
     Ok(value.to_string())
@@ -250,6 +306,38 @@ mod tests {
         assert!(content("c1\u{85}c1").is_err());
         assert_eq!(content(&"🦀".repeat(4000)).unwrap().chars().count(), 4000);
         assert!(content(&"🦀".repeat(4001)).is_err());
+    }
+
+    #[test]
+    fn invisible_and_direction_changing_text_is_refused() {
+        for bad in [
+            "\u{202E}evil room",
+            "\u{200B}\u{200B}",
+            "line\u{2028}break",
+            "a\u{2066}b",
+            "\u{FEFF}bom",
+            "\u{3164}",
+            "\u{2800}",
+        ] {
+            let err = content(bad).unwrap_err();
+            assert_eq!(err.code(), "validation_failed", "{bad:?}");
+            assert!(room_name(bad).is_err(), "{bad:?}");
+        }
+        assert!(content("\u{200D}\u{FE0F}")
+            .unwrap_err()
+            .message()
+            .contains("visible"));
+        // Joiners and selectors inside real text stay: Persian, emoji families, flags.
+        for good in [
+            "می\u{200C}خواهم",
+            "👨\u{200D}👩\u{200D}👧",
+            "❤\u{FE0F}",
+            "🏴\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}",
+            "שלום world",
+        ] {
+            assert_eq!(content(good), Ok(good.to_string()), "{good:?}");
+        }
+        assert_eq!(room_description(""), Ok(String::new()));
     }
 
     #[test]

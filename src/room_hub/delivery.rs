@@ -74,7 +74,7 @@ impl RoomHub {
         }
         let private = self.memory.borrow().private;
         let reached = self.deliver(private, &ready);
-        if reached || self.memory.borrow().connecting > 0 {
+        if reached || self.memory.borrow().preparing.total() > 0 {
             self.persist_delivered().await?;
         }
         Ok(())

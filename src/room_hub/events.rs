@@ -19,6 +19,8 @@ pub enum HubEvent {
         private: bool,
         created_at: String,
         message: Box<RawValue>,
+        /// The room's membership version when it was posted (see `Membership`).
+        mver: u64,
     },
     /// A bot became, or stopped being, a member.
     Membership {
@@ -26,7 +28,13 @@ pub enum HubEvent {
         private: bool,
         bot: BotRef,
         change: MemberChange,
+        /// The room's membership version after the change. Every removal bumps it, so
+        /// a hub that sees a version newer than the last it knows has missed a removal.
+        mver: u64,
     },
+    /// An API key stopped working (rotated, recovered, or its bot banned): the sockets
+    /// opened with it close, and no connection checked with it is accepted any more.
+    KeyRevoked { fingerprint: String },
 }
 
 /// Which way membership changed.
@@ -61,26 +69,53 @@ pub struct ConnectQuery {
     pub private: bool,
     /// The room's newest seq when the Worker read it.
     pub last_seq: u64,
+    /// The room's membership version when the Worker read it.
+    pub mver: u64,
     pub viewer: Viewer,
-    /// The connecting bot, when it sent its key.
-    pub bot: Option<String>,
+    /// The connecting bot and its key's fingerprint, when it sent its key.
+    pub bot: Option<Caller>,
+    /// The client's address bucket, for the per-address caps.
+    pub client: String,
+    /// When the Worker checked all this (ms): a check too old is not trusted.
+    pub checked_at: i64,
     /// Replay the messages after this seq first.
     pub after: Option<u64>,
     pub ready: String,
 }
 
+/// A bot on the other end of a socket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Caller {
+    pub bot_id: String,
+    /// See `KeyHash::fingerprint`.
+    pub key: String,
+}
+
+/// The facts a query is built from (see `service::live::connect`).
+pub struct Checked {
+    pub room: Room,
+    pub mver: u64,
+    pub viewer: Viewer,
+    pub bot: Option<Caller>,
+    pub client: String,
+    pub checked_at: i64,
+}
+
 impl ConnectQuery {
-    /// The query for `viewer` connecting to `room`.
-    pub fn new(room: &Room, viewer: Viewer, bot: Option<String>, after: Option<u64>) -> Self {
-        let last_seq = room.last_seq();
+    /// The query for what the Worker checked, resuming after `after`.
+    pub fn new(checked: Checked, after: Option<u64>) -> Self {
+        let last_seq = checked.room.last_seq();
         ConnectQuery {
-            room_id: room.id.clone(),
-            private: room.is_private(),
+            ready: super::frames::ready(&checked.room, last_seq, checked.viewer),
+            room_id: checked.room.id,
+            private: checked.room.visibility.is_private(),
             last_seq,
-            viewer,
-            bot,
+            mver: checked.mver,
+            viewer: checked.viewer,
+            bot: checked.bot,
+            client: checked.client,
+            checked_at: checked.checked_at,
             after,
-            ready: super::frames::ready(room, last_seq, viewer),
         }
     }
 }
@@ -98,6 +133,7 @@ mod tests {
             private: false,
             created_at: "t".into(),
             message: raw,
+            mver: 0,
         };
         let text = serde_json::to_string(&event).unwrap();
         match serde_json::from_str::<HubEvent>(&text).unwrap() {

@@ -58,6 +58,7 @@ impl RoomHub {
             memory.room_id = Some(room_id.to_string());
             memory.sequencer.restore(delivered);
         }
+        self.restore_access().await?;
         if room_id != GLOBAL_ROOM {
             self.check_alarm(room_id).await?;
         }
@@ -91,16 +92,6 @@ impl RoomHub {
             storage.set_alarm(until(expires_at)).await?;
         }
         Ok(())
-    }
-
-    /// The room of a socket's hub after hibernation: only rooms that expire store their
-    /// id, so a hub without one is the global room's.
-    pub(super) async fn stored_room_id(&self) -> String {
-        if let Some(id) = self.memory.borrow().room_id.clone() {
-            return id;
-        }
-        let stored: Option<String> = self.state.storage().get(ROOM_ID).await.ok().flatten();
-        stored.unwrap_or_else(|| GLOBAL_ROOM.to_string())
     }
 
     /// The alarm: end the room, unless its expiry moved (then re-arm).

@@ -67,6 +67,24 @@ pub fn membership(change: MemberChange, room_id: &str, bot: &BotRef) -> String {
     })
 }
 
+/// Sent before a replay that had to leave out older messages: those with
+/// `after < seq < before` are to be read over REST (`GET …/messages?after=<after>`).
+pub fn gap(room_id: &str, after: u64, before: u64) -> String {
+    #[derive(Serialize)]
+    struct Gap<'a> {
+        r#type: &'static str,
+        room_id: &'a str,
+        after: u64,
+        before: u64,
+    }
+    to_text(&Gap {
+        r#type: "gap",
+        room_id,
+        after,
+        before,
+    })
+}
+
 /// The last frame of an expired room.
 pub fn room_expired(room_id: &str) -> String {
     format!(
@@ -132,6 +150,15 @@ mod tests {
             serde_json::from_str(&membership(MemberChange::Left, "r_1", &bot)).unwrap();
         assert_eq!(frame["type"], "member_left");
         assert_eq!(frame["bot"]["name"], "ann");
+        let frame: serde_json::Value = serde_json::from_str(&gap("r_1", 3, 90)).unwrap();
+        assert_eq!(
+            (
+                frame["type"].as_str(),
+                frame["after"].as_u64(),
+                frame["before"].as_u64()
+            ),
+            (Some("gap"), Some(3), Some(90))
+        );
         assert_eq!(
             room_expired("r_\"1"),
             r#"{"type":"room_expired","room_id":"r_\"1"}"#

@@ -7,6 +7,8 @@
 //! Each concern has its file:
 //!
 //! - [`sequencer`]: the pure ordering logic — which messages may go out now.
+//! - `access`: who may have and keep a socket — revoked keys, removed members,
+//!   per-address caps, flooding clients.
 //! - `delivery`: live delivery — events in, the sequencer, gap reads from Redis.
 //! - `sockets`: the sockets themselves — tags, fan-out, closing.
 //! - `resume`: connecting — `ready`, the backlog of a resuming socket, the accept.
@@ -20,6 +22,7 @@
 //! never only in fields. `{"type":"ping"}` is answered by the runtime's auto-response
 //! without waking the object.
 
+mod access;
 pub mod client;
 mod delivery;
 pub mod events;
@@ -40,11 +43,14 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::error_response;
 use crate::store::Store;
 use delivery::Frames;
-use events::HubEvent;
+use events::{HubEvent, MemberChange};
 use sequencer::Sequencer;
 
 /// Close code sent when the room's time is up.
 pub const CLOSE_EXPIRED: u16 = 4001;
+/// Close code sent to the sockets opened with a key that stopped working (rotated,
+/// recovered, or its bot banned).
+pub const CLOSE_KEY_REVOKED: u16 = 4002;
 /// Close code sent to a member's sockets when it leaves (or is removed from) a private room.
 pub const CLOSE_NOT_MEMBER: u16 = 4003;
 
@@ -58,7 +64,11 @@ struct Memory {
     /// The live delivery position and the messages waiting for their predecessors.
     sequencer: Sequencer<Frames>,
     /// Sockets being prepared (backlog read, not accepted yet): they count as listeners.
-    connecting: u32,
+    preparing: access::Preparing,
+    /// The room's membership version as far as the hub knows (private rooms).
+    known_mver: Option<u64>,
+    /// Recent revocations and removals (see `access`).
+    ledger: access::Ledger,
     /// The room has ended; events are ignored and connections refused.
     gone: bool,
 }
@@ -107,17 +117,29 @@ impl DurableObject for RoomHub {
     }
 
     /// Any client frame but the exact ping (which never reaches here) is answered here:
-    /// a ping spelled differently gets its pong, anything else the read-only error.
+    /// a ping spelled differently gets its pong, anything else the read-only error. No
+    /// storage is read: the room is in the socket's attachment. A flood closes it.
     async fn websocket_message(
         &self,
         ws: WebSocket,
         message: WebSocketIncomingMessage,
     ) -> worker::Result<()> {
+        let len = match &message {
+            WebSocketIncomingMessage::String(text) => text.len(),
+            WebSocketIncomingMessage::Binary(bytes) => bytes.len(),
+        };
+        if !self.allow_client_frame(&ws, len) {
+            return Ok(());
+        }
         let reply = match message {
             WebSocketIncomingMessage::String(text) if frames::is_ping(&text) => {
                 frames::PONG.to_string()
             }
-            _ => frames::read_only(&self.stored_room_id().await),
+            _ => {
+                let attachment: Option<access::Attachment> =
+                    ws.deserialize_attachment().ok().flatten();
+                frames::read_only(&attachment.map(|a| a.room_id).unwrap_or_default())
+            }
         };
         let _ = ws.send_with_str(reply);
         Ok(())
@@ -152,8 +174,10 @@ impl RoomHub {
                 private,
                 created_at,
                 message,
+                mver,
             } => {
                 if self.wake(&room_id, private).await? {
+                    self.check_membership_version(mver).await?;
                     let frames = Frames::new(&room_id, private, seq, &created_at, &message);
                     self.on_message(seq, frames).await?;
                 }
@@ -164,12 +188,21 @@ impl RoomHub {
                 private,
                 bot,
                 change,
+                mver,
             } => {
                 if self.wake(&room_id, private).await? {
-                    self.on_membership(&room_id, private, &bot, change);
+                    if private && change == MemberChange::Left {
+                        // `member_left` first, on the sockets that are about to close.
+                        self.announce_membership(&room_id, private, &bot, change);
+                        self.on_removed(&bot.id, mver).await?;
+                    } else {
+                        self.check_membership_version(mver).await?;
+                        self.announce_membership(&room_id, private, &bot, change);
+                    }
                 }
                 Ok(())
             }
+            HubEvent::KeyRevoked { fingerprint } => self.on_key_revoked(&fingerprint).await,
         }
     }
 

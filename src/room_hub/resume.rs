@@ -2,19 +2,63 @@
 //! no gap and no duplicate where the backlog meets the live stream.
 //!
 //! A connecting socket is accepted only once its backlog (what it missed, up to what
-//! the hub has delivered live) has been read. The check "backlog reaches `delivered`"
-//! and the accept happen with no `.await` in between, so no live message can slip
-//! between the two, and live delivery never has to know which sockets are new.
+//! the hub has delivered live) has been read. The last checks (`access::final_check`)
+//! and the accept happen with no `.await` in between, so no live message, revocation or
+//! removal can slip between them, and live delivery never has to know which sockets
+//! are new.
+//!
+//! A backlog is bounded: at most `STREAM_REPLAY_LIMIT` messages and [`REPLAY_BYTES`],
+//! the newest ones, read [`REPLAY_PAGE`] at a time. When older messages are left out,
+//! a `gap` frame before the backlog says which, and the client pages them over REST.
+
+use std::collections::VecDeque;
 
 use worker::{Request, Response, WebSocketPair};
 
+use super::access::Attachment;
+use super::delivery::LOG_PAGE;
 use super::events::{ConnectQuery, Viewer};
 use super::sockets::tags;
 use super::{frames, RoomHub};
+use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
 use crate::model::Position;
 
-use super::delivery::LOG_PAGE;
+/// Messages per Redis read while replaying.
+const REPLAY_PAGE: u64 = 100;
+/// Most bytes of frames a backlog holds in memory.
+const REPLAY_BYTES: usize = 1 << 20;
+
+/// What a connecting socket is sent before live frames.
+struct Backlog {
+    /// Messages the replay left out (after, before), when it was capped.
+    gap: Option<(u64, u64)>,
+    /// Message frames by seq, oldest first.
+    frames: VecDeque<(u64, String)>,
+    bytes: usize,
+}
+
+impl Backlog {
+    fn new() -> Self {
+        Backlog {
+            gap: None,
+            frames: VecDeque::new(),
+            bytes: 0,
+        }
+    }
+
+    /// Adds a frame, dropping the oldest ones while over the byte budget.
+    fn push(&mut self, seq: u64, frame: String, requested_after: u64) {
+        self.bytes += frame.len();
+        self.frames.push_back((seq, frame));
+        while self.bytes > REPLAY_BYTES && self.frames.len() > 1 {
+            if let Some((dropped, frame)) = self.frames.pop_front() {
+                self.bytes -= frame.len();
+                self.gap = Some((requested_after, dropped + 1));
+            }
+        }
+    }
+}
 
 impl RoomHub {
     /// Accepts a WebSocket the Worker has authorised.
@@ -25,24 +69,27 @@ impl RoomHub {
             return Err(gone());
         }
         let alone = !self.has_listeners();
-        self.memory.borrow_mut().connecting += 1;
-        let backlog = self.backlog(&query, alone).await;
-        self.memory.borrow_mut().connecting -= 1;
-        let backlog = backlog?;
+        let mut admission = self.admit(&query)?;
+        self.confirm_member(&query, &mut admission).await?;
+        let backlog = self.backlog(&query, alone).await?;
         if self.memory.borrow().gone {
             return Err(gone());
         }
         // No `.await` from here on: the backlog ends exactly where live delivery stands.
+        self.final_check(&query, &admission)?;
         let pair = WebSocketPair::new()?;
         self.state
             .as_raw()
-            .accept_websocket_with_tags(
-                pair.server.as_ref(),
-                tags(query.viewer, query.bot.as_deref()),
-            )
+            .accept_websocket_with_tags(pair.server.as_ref(), tags(&query))
             .map_err(|err| ApiError::Internal(format!("accept: {err:?}")))?;
+        pair.server
+            .serialize_attachment(Attachment::new(&query.room_id))?;
         pair.server.send_with_str(&query.ready)?;
-        for frame in &backlog {
+        if let Some((after, before)) = backlog.gap {
+            pair.server
+                .send_with_str(frames::gap(&query.room_id, after, before))?;
+        }
+        for (_, frame) in &backlog.frames {
             pair.server.send_with_str(frame)?;
         }
         Ok(Response::from_websocket(pair.client)?)
@@ -74,8 +121,9 @@ impl RoomHub {
 
     /// Brings live delivery up to what the Worker saw in Redis, then reads what this
     /// client missed: messages after `?after=` (or after `ready`'s `last_seq`) up to
-    /// what the hub has delivered live. Private rooms replay only to members.
-    async fn backlog(&self, query: &ConnectQuery, alone: bool) -> ApiResult<Vec<String>> {
+    /// what the hub has delivered live, at most the newest `STREAM_REPLAY_LIMIT`.
+    /// Private rooms replay only to members.
+    async fn backlog(&self, query: &ConnectQuery, alone: bool) -> ApiResult<Backlog> {
         if alone {
             self.restart_delivery(&query.room_id, query.last_seq)
                 .await?;
@@ -86,21 +134,31 @@ impl RoomHub {
                 .restore(Some(query.last_seq));
             self.fill_to(query.last_seq).await?;
         }
-        let mut backlog = Vec::new();
+        let mut backlog = Backlog::new();
         if query.private && query.viewer != Viewer::Member {
             return Ok(backlog);
         }
         let delivered = || self.memory.borrow().sequencer.delivered().unwrap_or(0);
-        let mut after = query.after.unwrap_or(query.last_seq).min(query.last_seq);
+        let requested = query.after.unwrap_or(query.last_seq).min(query.last_seq);
+        let limit = Config::from_env(&self.env)?.stream_replay_limit;
+        let mut after = requested;
+        if delivered() > after + limit {
+            after = delivered() - limit;
+            backlog.gap = Some((requested, after + 1));
+        }
         while after < delivered() {
             let page = self
-                .read_log(&query.room_id, after, (delivered() - after).min(LOG_PAGE))
+                .read_log(
+                    &query.room_id,
+                    after,
+                    (delivered() - after).min(REPLAY_PAGE),
+                )
                 .await?;
             let (start, upto) = (after, delivered());
             for message in &page {
                 match Position::of(message) {
                     Some(position) if position.seq > after && position.seq <= upto => {
-                        backlog.push(frames::message(message));
+                        backlog.push(position.seq, frames::message(message), requested);
                         after = position.seq;
                     }
                     _ => break,
@@ -125,5 +183,23 @@ impl ConnectQuery {
             .map(|(_, v)| v.into_owned())
             .ok_or_else(|| ApiError::Internal("hub connect without q".into()))?;
         serde_json::from_str(&json).map_err(|e| ApiError::Internal(format!("hub connect: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_backlog_over_its_byte_budget_keeps_the_newest_and_names_the_gap() {
+        let mut backlog = Backlog::new();
+        let big = "x".repeat(REPLAY_BYTES / 3);
+        for seq in 11..=15 {
+            backlog.push(seq, big.clone(), 10);
+        }
+        let kept: Vec<u64> = backlog.frames.iter().map(|(seq, _)| *seq).collect();
+        assert_eq!(kept, vec![13, 14, 15]);
+        assert_eq!(backlog.gap, Some((10, 13)));
+        assert!(backlog.bytes <= REPLAY_BYTES);
     }
 }

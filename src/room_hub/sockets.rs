@@ -2,9 +2,10 @@
 //! close.
 //!
 //! Every socket is accepted with tags the runtime keeps across hibernation: its viewer
-//! (`observer` or `member`) and, for a bot that sent its key, `bot:<id>`. Live delivery
-//! never looks at individual sockets: a message is rendered once, converted to a JS
-//! string once, and sent to the list of sockets (one per tag) the runtime keeps.
+//! (`observer` or `member`), its client's address bucket (`client:<address>`), and,
+//! for a bot that sent its key, `bot:<id>` and `key:<fingerprint>`. Live delivery never
+//! looks at individual sockets: a message is rendered once, converted to a JS string
+//! once, and sent to the list of sockets (one per tag) the runtime keeps.
 
 use js_sys::JsString;
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -12,8 +13,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use worker::{web_sys, WebSocket};
 
 use super::delivery::Frames;
-use super::events::{MemberChange, Viewer};
-use super::{frames, RoomHub, CLOSE_NOT_MEMBER};
+use super::events::{ConnectQuery, MemberChange, Viewer};
+use super::{frames, RoomHub};
 use crate::model::BotRef;
 
 #[wasm_bindgen]
@@ -27,18 +28,38 @@ extern "C" {
     fn send(this: &TextSink, text: &JsString) -> Result<(), JsValue>;
 }
 
+const BOT: &str = "bot:";
+
 /// The tag of a bot's own sockets.
 pub(super) fn bot_tag(bot_id: &str) -> String {
-    format!("bot:{bot_id}")
+    format!("{BOT}{bot_id}")
+}
+
+/// The tag of the sockets opened with one key.
+pub(super) fn key_tag(fingerprint: &str) -> String {
+    format!("key:{fingerprint}")
+}
+
+/// The tag of the sockets of one client address bucket.
+pub(super) fn client_tag(client: &str) -> String {
+    format!("client:{client}")
 }
 
 /// The tags a socket is accepted with.
-pub(super) fn tags(viewer: Viewer, bot: Option<&str>) -> Vec<JsValue> {
-    let mut tags = vec![JsValue::from_str(viewer.tag())];
-    if let Some(bot) = bot {
-        tags.push(JsValue::from_str(&bot_tag(bot)));
+pub(super) fn tags(query: &ConnectQuery) -> Vec<JsValue> {
+    let mut tags = vec![query.viewer.tag().to_string(), client_tag(&query.client)];
+    if let Some(caller) = &query.bot {
+        tags.push(bot_tag(&caller.bot_id));
+        tags.push(key_tag(&caller.key));
     }
-    tags
+    tags.iter().map(|tag| JsValue::from_str(tag)).collect()
+}
+
+/// The bot a socket belongs to, from its tags.
+pub(super) fn bot_of(hub: &RoomHub, ws: &web_sys::WebSocket) -> Option<String> {
+    hub.tags_of(ws)
+        .into_iter()
+        .find_map(|tag| tag.strip_prefix(BOT).map(str::to_string))
 }
 
 /// Completes the closing handshake a client started. A socket the hub closed itself
@@ -66,9 +87,22 @@ impl RoomHub {
         .unwrap_or_default()
     }
 
+    /// A socket's tags (none if the runtime cannot say).
+    fn tags_of(&self, ws: &web_sys::WebSocket) -> Vec<String> {
+        self.state.as_raw().get_tags(ws).unwrap_or_default()
+    }
+
+    /// Whether a socket was accepted as a member's or an observer's.
+    pub(super) fn viewer_of(&self, ws: &web_sys::WebSocket) -> Option<Viewer> {
+        let tags = self.tags_of(ws);
+        [Viewer::Member, Viewer::Observer]
+            .into_iter()
+            .find(|viewer| tags.iter().any(|tag| tag == viewer.tag()))
+    }
+
     /// Whether any socket is open or about to be.
     pub(super) fn has_listeners(&self) -> bool {
-        self.memory.borrow().connecting > 0 || !self.sockets(None).is_empty()
+        self.memory.borrow().preparing.total() > 0 || !self.sockets(None).is_empty()
     }
 
     /// Sends in-order messages to every socket: the content to those who may read it,
@@ -101,9 +135,8 @@ impl RoomHub {
     }
 
     /// Announces a membership change: to members only in a private room, to everyone in
-    /// a public one. A bot that left a private room then loses its sockets there (after
-    /// `member_left`, which goes out first on the same sockets).
-    pub(super) fn on_membership(
+    /// a public one.
+    pub(super) fn announce_membership(
         &self,
         room_id: &str,
         private: bool,
@@ -114,11 +147,6 @@ impl RoomHub {
         let tag = private.then(|| Viewer::Member.tag());
         for ws in self.sockets(tag) {
             let _ = ws.send_with_str(&frame);
-        }
-        if private && change == MemberChange::Left {
-            for ws in self.sockets(Some(&bot_tag(&bot.id))) {
-                let _ = ws.close_with_code_and_reason(CLOSE_NOT_MEMBER, "no longer a member");
-            }
         }
     }
 }

@@ -5,13 +5,13 @@ use worker::{Request, Response};
 
 use crate::app::App;
 use crate::error::ApiResult;
-use crate::http::{client_ip, json, query, query_param, rated_json, JsonBody};
+use crate::http::{client_address, json, query, query_param, rated_json, JsonBody};
 use crate::service::bots;
 
 /// `POST /api/bots/register`.
 pub async fn register(req: &mut Request, app: &App) -> ApiResult<Response> {
     let body = JsonBody::read(req, app.config.max_body_bytes).await?;
-    let ip = client_ip(req);
+    let ip = client_address(req);
     let registered = bots::register(app, &ip, body.str("name")?, body.str("description")?).await?;
     rated_json(201, registered)
 }
@@ -44,9 +44,10 @@ pub async fn directory(req: &mut Request, app: &App) -> ApiResult<Response> {
     let query = query(req)?;
     let page = bots::directory(
         app,
+        &app.reads(req),
         query_param(&query, "limit"),
         query_param(&query, "cursor"),
     )
     .await?;
-    json(200, &page, None)
+    rated_json(200, page)
 }

@@ -14,14 +14,22 @@ struct Health {
     version: &'static str,
 }
 
-/// 200 when Redis answers a PING, 503 saying what failed otherwise.
+/// 200 when Redis answers a PING, 503 with a short reason otherwise. The reason is
+/// public, so it names the kind of failure only; the details (which can quote Upstash's
+/// answers or the storage URL) go to the log.
 pub async fn get(app: &App) -> ApiResult<Response> {
     let redis = match app.store() {
         Ok(store) => match store.ping().await {
             Ok(()) => "ok".to_string(),
-            Err(err) => err.to_string(),
+            Err(err) => {
+                worker::console_error!("health: storage: {err}");
+                err.kind().to_string()
+            }
         },
-        Err(err) => err.message(),
+        Err(err) => {
+            worker::console_error!("health: {}", err.message());
+            "misconfigured".to_string()
+        }
     };
     let ok = redis == "ok";
     let body = Health {

@@ -17,5 +17,5 @@ pub async fn connect(req: &mut Request, app: &App, room_id: &str) -> ApiResult<R
     }
     let after = validate::seq("after", query_param(&query(req)?, "after"))?;
     let caller = app.caller(req)?;
-    live::connect(app, caller.as_ref(), room_id, after, req).await
+    live::connect(app, caller.as_ref(), &app.reads(req), room_id, after, req).await
 }

@@ -15,7 +15,7 @@ mod rooms;
 
 use std::sync::OnceLock;
 
-use worker::{Context, Env, Method, Request, Response};
+use worker::{Context, Env, Request, Response};
 
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
@@ -119,19 +119,13 @@ pub fn resolve(method: &str, path: &str) -> ApiResult<Resolved> {
         .ok_or_else(|| ApiError::MethodNotAllowed(allowed_methods(found.value)))
 }
 
-fn allowed_methods(methods: &[(&'static str, Endpoint)]) -> &'static [&'static str] {
-    let get = methods.iter().any(|(m, _)| *m == "GET");
-    let post = methods.iter().any(|(m, _)| *m == "POST");
-    match (get, post) {
-        (true, true) => &["GET", "POST"],
-        (true, false) => &["GET"],
-        _ => &["POST"],
-    }
+fn allowed_methods(methods: &[(&'static str, Endpoint)]) -> Vec<&'static str> {
+    methods.iter().map(|(method, _)| *method).collect()
 }
 
 /// Serves an `/api/*` request. Read-only answers allow any origin (CORS).
 pub async fn serve(req: Request, env: Env, ctx: Context) -> Response {
-    let readable = matches!(req.method(), Method::Get | Method::Head | Method::Options);
+    let readable = matches!(raw_method(&req).as_str(), "GET" | "HEAD" | "OPTIONS");
     let mut response = match dispatch(req, env, ctx).await {
         Ok(response) => response,
         Err(err) => error_response(&err),
@@ -148,7 +142,7 @@ pub async fn serve(req: Request, env: Env, ctx: Context) -> Response {
 }
 
 async fn dispatch(mut req: Request, env: Env, ctx: Context) -> ApiResult<Response> {
-    let resolved = resolve(req.method().as_ref(), &req.path())?;
+    let resolved = resolve(&raw_method(&req), &req.path())?;
     let Resolved::Endpoint(endpoint, id) = resolved else {
         return preflight();
     };
@@ -163,7 +157,7 @@ async fn dispatch(mut req: Request, env: Env, ctx: Context) -> ApiResult<Respons
         Me => bots::me(req, &app).await,
         RotateKey => bots::rotate_key(req, &app).await,
         Directory => bots::directory(req, &app).await,
-        GlobalInfo => rooms::global_info(&app).await,
+        GlobalInfo => rooms::global_info(req, &app).await,
         RoomCreate => rooms::create(req, &app).await,
         RoomList => rooms::list(req, &app).await,
         RoomGet => rooms::get(req, &app, room).await,
@@ -174,6 +168,12 @@ async fn dispatch(mut req: Request, env: Env, ctx: Context) -> ApiResult<Respons
         RoomLeave => rooms::membership(req, &app, room, Membership::Leave).await,
         GlobalStream | RoomStream => live::connect(req, &app, room).await,
     }
+}
+
+/// The request's method as the client sent it. Not `req.method()`: the `worker` crate
+/// maps every method it does not know (QUERY, TRACE, PROPFIND…) to `Get`.
+pub fn raw_method(req: &Request) -> String {
+    req.inner().method().to_ascii_uppercase()
 }
 
 /// Refuses a body whose declared length is over the limit before reading it.
@@ -224,12 +224,19 @@ mod tests {
     fn wrong_methods_and_unknown_paths() {
         assert_eq!(
             resolve("DELETE", "/api/global/messages"),
-            Err(ApiError::MethodNotAllowed(&["GET", "POST"]))
+            Err(ApiError::MethodNotAllowed(vec!["GET", "POST"]))
         );
         assert_eq!(
             resolve("GET", "/api/rooms/create"),
-            Err(ApiError::MethodNotAllowed(&["POST"]))
+            Err(ApiError::MethodNotAllowed(vec!["POST"]))
         );
+        for method in ["QUERY", "TRACE", "PROPFIND", "CONNECT", "get"] {
+            assert_eq!(
+                resolve(method, "/api/global/info").unwrap_err().code(),
+                "method_not_allowed",
+                "{method}"
+            );
+        }
         assert_eq!(resolve("GET", "/api/nope").unwrap_err().code(), "not_found");
         assert_eq!(resolve("OPTIONS", "/api/bots"), Ok(Resolved::Preflight));
         assert_eq!(

@@ -27,8 +27,8 @@ struct MessageBody {
 }
 
 /// `GET /api/global/info`.
-pub async fn global_info(app: &App) -> ApiResult<Response> {
-    json(200, &rooms::global_info(app).await?, None)
+pub async fn global_info(req: &mut Request, app: &App) -> ApiResult<Response> {
+    rated_json(200, rooms::global_info(app, &app.reads(req)).await?)
 }
 
 /// `POST /api/rooms/create`.
@@ -49,21 +49,24 @@ pub async fn create(req: &mut Request, app: &App) -> ApiResult<Response> {
 /// `GET /api/rooms/list?visibility=`.
 pub async fn list(req: &mut Request, app: &App) -> ApiResult<Response> {
     let query = query(req)?;
-    let rooms = rooms::list(app, query_param(&query, "visibility")).await?;
-    json(200, &RoomsBody { rooms }, None)
+    let rooms = rooms::list(app, &app.reads(req), query_param(&query, "visibility")).await?;
+    rated_json(200, rooms.map(|rooms| RoomsBody { rooms }))
 }
 
 /// `GET /api/rooms/:id`.
 pub async fn get(req: &mut Request, app: &App, room_id: &str) -> ApiResult<Response> {
     let caller = app.caller(req)?;
-    json(200, &rooms::get(app, caller.as_ref(), room_id).await?, None)
+    rated_json(
+        200,
+        rooms::get(app, caller.as_ref(), &app.reads(req), room_id).await?,
+    )
 }
 
 /// `GET /api/rooms/:id/messages` and `GET /api/global/messages`.
 pub async fn messages(req: &mut Request, app: &App, room_id: &str) -> ApiResult<Response> {
     let caller = app.caller(req)?;
-    let page = messages::read(app, caller.as_ref(), room_id, &query(req)?).await?;
-    json(200, &page, None)
+    let page = messages::read(app, caller.as_ref(), &app.reads(req), room_id, &query(req)?).await?;
+    rated_json(200, page)
 }
 
 /// `POST /api/rooms/:id/messages` and `POST /api/global/messages`.

@@ -7,7 +7,8 @@ use crate::auth::{ApiKey, KeyHash};
 use crate::error::ApiResult;
 use crate::ids;
 use crate::model::{Bot, Room};
-use crate::ratelimit::Rated;
+use crate::ratelimit::{ClientLimit, Rated};
+use crate::service::live;
 use crate::store::bots::{self as stored, NewBot};
 use crate::validate;
 
@@ -66,24 +67,27 @@ pub async fn me(app: &App, caller: &KeyHash) -> ApiResult<Me> {
     Ok(Me { bot, rooms })
 }
 
-/// Issues a new key; the caller's current key stops working in the same step.
+/// Issues a new key; the caller's current key stops working in the same step, and the
+/// sockets opened with it are closed before the new key is handed out.
 pub async fn rotate_key(app: &App, caller: &KeyHash) -> ApiResult<ApiKey> {
     let key = ApiKey::generate()?;
-    stored::rotate_key(&app.store()?, caller, &app.hash_key(&key)?).await?;
+    let revoked = stored::rotate_key(&app.store()?, caller, &app.hash_key(&key)?).await?;
+    live::close_key_streams(app, &revoked, &caller.fingerprint()).await;
     Ok(key)
 }
 
 /// A page of the directory, most recently active first.
 pub async fn directory(
     app: &App,
+    reads: &ClientLimit,
     limit: Option<&str>,
     cursor: Option<&str>,
-) -> ApiResult<Directory> {
+) -> ApiResult<Rated<Directory>> {
     let limit = validate::limit(limit)?;
     let cursor = validate::directory_cursor(cursor)?;
-    let (bots, next) = stored::directory(&app.store()?, limit, cursor.as_ref()).await?;
-    Ok(Directory {
+    let page = stored::directory(&app.store()?, limit, cursor.as_ref(), reads).await?;
+    Ok(page.map(|(bots, next)| Directory {
         bots,
         next_cursor: next.map(|c| c.to_string()),
-    })
+    }))
 }

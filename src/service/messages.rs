@@ -6,7 +6,7 @@ use crate::auth::KeyHash;
 use crate::error::ApiResult;
 use crate::ids;
 use crate::model::{Message, MessagePage};
-use crate::ratelimit::Rated;
+use crate::ratelimit::{ClientLimit, Rated};
 use crate::room_hub::events::{HubEvent, MemberChange};
 use crate::service::rooms::check_id;
 use crate::store::messages::{self as stored, NewMessage};
@@ -45,6 +45,7 @@ pub async fn post(
             private,
             bot: stored.author,
             change: MemberChange::Joined,
+            mver: stored.mver,
         });
     }
     events.push(HubEvent::Message {
@@ -53,6 +54,7 @@ pub async fn post(
         private,
         created_at: stored.created_at,
         message: stored.message.clone(),
+        mver: stored.mver,
     });
     app.tell_hub_later(room_id, events);
     Ok(Rated {
@@ -65,10 +67,11 @@ pub async fn post(
 pub async fn read(
     app: &App,
     caller: Option<&KeyHash>,
+    reads: &ClientLimit,
     room_id: &str,
     query: &[(String, String)],
-) -> ApiResult<MessagePage> {
+) -> ApiResult<Rated<MessagePage>> {
     check_id(room_id)?;
     let (page, limit) = validate::page(query)?;
-    stored::read(&app.store()?, caller, room_id, page, limit).await
+    stored::read(&app.store()?, caller, room_id, page, limit, reads).await
 }

@@ -8,9 +8,9 @@ use crate::auth::KeyHash;
 use crate::error::{ApiError, ApiResult};
 use crate::ids;
 use crate::model::{Bot, BotRef, Room, GLOBAL_ROOM};
-use crate::ratelimit::Rated;
+use crate::ratelimit::{ClientLimit, Rated};
 use crate::room_hub::events::{HubEvent, MemberChange};
-use crate::store::rooms::{self as stored, NewRoom, RoomRead};
+use crate::store::rooms::{self as stored, NewRoom};
 
 pub use crate::store::rooms::Membership;
 use crate::validate;
@@ -103,34 +103,35 @@ pub async fn create(
 }
 
 /// Live rooms, newest activity first.
-pub async fn list(app: &App, visibility: Option<&str>) -> ApiResult<Vec<Room>> {
+pub async fn list(
+    app: &App,
+    reads: &ClientLimit,
+    visibility: Option<&str>,
+) -> ApiResult<Rated<Vec<Room>>> {
     let filter = validate::list_filter(visibility)?;
-    stored::list(&app.store()?, filter).await
+    stored::list(&app.store()?, filter, reads).await
 }
 
-/// One room as the caller sees it (members only where the caller may see them).
-pub async fn read(app: &App, caller: Option<&KeyHash>, room_id: &str) -> ApiResult<RoomRead> {
+/// One room; its newest members where the caller may see them.
+pub async fn get(
+    app: &App,
+    caller: Option<&KeyHash>,
+    reads: &ClientLimit,
+    room_id: &str,
+) -> ApiResult<Rated<RoomView>> {
     check_id(room_id)?;
-    stored::get(&app.store()?, caller, room_id).await
-}
-
-/// `GET /api/rooms/:id`.
-pub async fn get(app: &App, caller: Option<&KeyHash>, room_id: &str) -> ApiResult<RoomView> {
-    let read = read(app, caller, room_id).await?;
-    Ok(RoomView {
-        room: read.room,
-        members: read.members,
-    })
+    let read = stored::get(&app.store()?, caller, room_id, reads).await?;
+    Ok(read.map(|(room, members)| RoomView { room, members }))
 }
 
 /// The global room, the most recently active bots, and how many bots exist.
-pub async fn global_info(app: &App) -> ApiResult<GlobalInfo> {
-    let (room, bots, bot_count) = stored::global_info(&app.store()?).await?;
-    Ok(GlobalInfo {
+pub async fn global_info(app: &App, reads: &ClientLimit) -> ApiResult<Rated<GlobalInfo>> {
+    let info = stored::global_info(&app.store()?, reads).await?;
+    Ok(info.map(|(room, bots, bot_count)| GlobalInfo {
         room,
         bots,
         bot_count,
-    })
+    }))
 }
 
 /// Joins a public room, or leaves a room; the room's hub announces a change.
@@ -147,7 +148,7 @@ pub async fn change_membership(
     not_global(room_id, done)?;
     let outcome = stored::change_membership(&app.store()?, caller, room_id, change).await?;
     if let Some(bot) = outcome.changed {
-        announce(app, &outcome.room, bot, announced);
+        announce(app, &outcome.room, bot, announced, outcome.mver).await;
     }
     Ok(outcome.room)
 }
@@ -176,7 +177,9 @@ pub async fn invite(
             &invited.room,
             invited.bot.clone(),
             MemberChange::Joined,
-        );
+            invited.mver,
+        )
+        .await;
     }
     Ok(Rated {
         value: Invited {
@@ -187,13 +190,23 @@ pub async fn invite(
     })
 }
 
-/// Tells the room's hub, after the response is sent, that `bot` joined or left.
-fn announce(app: &App, room: &Room, bot: BotRef, change: MemberChange) {
+/// Tells the room's hub that `bot` joined or left. A bot leaving a private room loses
+/// its sockets there, so that is awaited: once the answer is sent, nothing more of the
+/// room reaches it (and should this call fail, the hub notices the removal by the
+/// membership version of the next event). Anything else goes after the answer.
+async fn announce(app: &App, room: &Room, bot: BotRef, change: MemberChange, mver: u64) {
     let event = HubEvent::Membership {
         room_id: room.id.clone(),
         private: room.is_private(),
         bot,
         change,
+        mver,
     };
-    app.tell_hub_later(&room.id, vec![event]);
+    if room.is_private() && change == MemberChange::Left {
+        if let Err(err) = app.hubs().send(&room.id, &event).await {
+            worker::console_error!("closing a leaver's streams in {} failed: {err:?}", room.id);
+        }
+    } else {
+        app.tell_hub_later(&room.id, vec![event]);
+    }
 }

@@ -5,7 +5,7 @@ use super::{records, Store};
 use crate::auth::KeyHash;
 use crate::error::ApiResult;
 use crate::model::{Bot, DirectoryCursor, Room};
-use crate::ratelimit::{RateLimit, Rated};
+use crate::ratelimit::{ClientLimit, RateLimit, Rated};
 
 script!(REGISTER, "register");
 script!(ME, "me");
@@ -55,28 +55,46 @@ pub async fn me(store: &Store, caller: &KeyHash) -> ApiResult<(Bot, Vec<Room>)> 
     Ok((records::bot(bot)?, records::rooms(rooms)?))
 }
 
+/// A key that stopped working: whose it was, and the rooms whose hubs may hold
+/// sockets opened with it.
+#[derive(Debug)]
+pub struct Revoked {
+    pub bot_id: String,
+    pub streams: Vec<String>,
+}
+
 /// Replaces the caller's key with the one hashed as `new_key`, in one step.
-pub async fn rotate_key(store: &Store, caller: &KeyHash, new_key: &KeyHash) -> ApiResult<()> {
-    store
+pub async fn rotate_key(store: &Store, caller: &KeyHash, new_key: &KeyHash) -> ApiResult<Revoked> {
+    let [bot_id, streams] = store
         .run(&ROTATE_KEY, Some(caller), [new_key.as_str().to_string()])
-        .await?;
-    Ok(())
+        .await?
+        .fields()?;
+    Ok(Revoked {
+        bot_id: records::string(bot_id)?,
+        streams: records::array(streams)?
+            .into_iter()
+            .map(records::string)
+            .collect::<Result<_, _>>()?,
+    })
 }
 
 /// A page of the directory, most recently active first, and where the next begins.
+/// Every call counts against the client's reads.
 pub async fn directory(
     store: &Store,
     limit: u64,
     cursor: Option<&DirectoryCursor>,
-) -> ApiResult<(Vec<Bot>, Option<DirectoryCursor>)> {
+    reads: &ClientLimit,
+) -> ApiResult<Rated<(Vec<Bot>, Option<DirectoryCursor>)>> {
     let (score, after_id) = match cursor {
         Some(c) => (c.active_ms.to_string(), c.bot_id.clone()),
         None => (String::new(), String::new()),
     };
-    let [bots, next] = store
-        .run(&BOTS_LIST, None, [limit.to_string(), score, after_id])
-        .await?
-        .fields()?;
+    let mut args = vec![limit.to_string(), score, after_id];
+    args.extend(reads.script_args());
+    let outcome = store.run(&BOTS_LIST, None, args).await?;
+    let rate = outcome.rate;
+    let [bots, next] = outcome.fields()?;
     let next = match records::array(next)?.as_slice() {
         [score, id] => Some(DirectoryCursor {
             active_ms: records::count(score)?,
@@ -84,5 +102,8 @@ pub async fn directory(
         }),
         _ => None,
     };
-    Ok((records::bots(bots)?, next))
+    Ok(Rated {
+        value: (records::bots(bots)?, next),
+        rate,
+    })
 }

@@ -5,7 +5,7 @@ use super::{records, Store};
 use crate::auth::KeyHash;
 use crate::error::ApiResult;
 use crate::model::{BotRef, Message, MessagePage, Page, Visibility};
-use crate::ratelimit::{RateLimit, Rated};
+use crate::ratelimit::{ClientLimit, RateLimit, Rated};
 use crate::time::rfc3339;
 
 script!(MESSAGE_POST, "message_post");
@@ -37,6 +37,8 @@ pub struct Posted {
     pub visibility: Visibility,
     /// Posting made the author a member (public rooms only).
     pub joined: bool,
+    /// The room's membership version (see `lua/prelude.lua`).
+    pub mver: u64,
 }
 
 /// Appends a message: auth, access, rate limit, seq, append, trim and counters in one
@@ -63,7 +65,7 @@ pub async fn post(
         .run_at(&MESSAGE_POST, new.now_ms, Some(caller), args)
         .await?;
     let rate = outcome.rate;
-    let [message, seq, author, joined, visibility] = outcome.fields()?;
+    let [message, seq, author, joined, visibility, mver] = outcome.fields()?;
     Ok(Rated {
         value: Posted {
             message: records::message(message)?,
@@ -72,41 +74,44 @@ pub async fn post(
             author: records::bot_ref(author)?,
             visibility: records::visibility(visibility)?,
             joined: records::flag(&joined)?,
+            mver: records::count(&mver)?,
         },
         rate,
     })
 }
 
-/// A page of a room's messages; private rooms only for members.
+/// A page of a room's messages; private rooms only for members. An anonymous caller's
+/// read counts against its address.
 pub async fn read(
     store: &Store,
     caller: Option<&KeyHash>,
     room_id: &str,
     page: Page,
     limit: u64,
-) -> ApiResult<MessagePage> {
+    reads: &ClientLimit,
+) -> ApiResult<Rated<MessagePage>> {
     let (mode, cursor) = match page {
         Page::Newest => ("newest", 0),
         Page::After(seq) => ("after", seq),
         Page::Before(seq) => ("before", seq),
     };
-    let [messages, has_more, last_seq] = store
-        .run(
-            &MESSAGES_READ,
-            caller,
-            [
-                room_id.to_string(),
-                mode.to_string(),
-                cursor.to_string(),
-                limit.to_string(),
-            ],
-        )
-        .await?
-        .fields()?;
-    Ok(MessagePage {
-        messages: records::messages(messages)?,
-        has_more: records::flag(&has_more)?,
-        last_seq: records::count(&last_seq)?,
+    let mut args = vec![
+        room_id.to_string(),
+        mode.to_string(),
+        cursor.to_string(),
+        limit.to_string(),
+    ];
+    args.extend(reads.script_args());
+    let outcome = store.run(&MESSAGES_READ, caller, args).await?;
+    let rate = outcome.rate;
+    let [messages, has_more, last_seq] = outcome.fields()?;
+    Ok(Rated {
+        value: MessagePage {
+            messages: records::messages(messages)?,
+            has_more: records::flag(&has_more)?,
+            last_seq: records::count(&last_seq)?,
+        },
+        rate,
     })
 }
 

@@ -12,7 +12,8 @@ pub fn fields<const N: usize>(reply: Reply) -> Result<[Reply; N], StoreError> {
     })
 }
 
-fn opt_ms(reply: Reply) -> Result<Option<i64>, StoreError> {
+/// A time in ms, `None` when empty or nil.
+pub fn opt_ms(reply: Reply) -> Result<Option<i64>, StoreError> {
     match reply.into_opt_string()? {
         Some(s) if !s.is_empty() => s
             .parse()

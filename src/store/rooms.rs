@@ -4,9 +4,9 @@
 
 use super::{records, Store};
 use crate::auth::KeyHash;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::model::{Bot, BotRef, Room, RoomFilter, Visibility};
-use crate::ratelimit::{RateLimit, Rated};
+use crate::ratelimit::{ClientLimit, RateLimit, Rated};
 
 script!(ROOM_CREATE, "room_create");
 script!(ROOM_GET, "room_get");
@@ -14,7 +14,10 @@ script!(ROOM_LIST, "room_list");
 script!(ROOM_MEMBERSHIP, "room_membership");
 script!(ROOM_INVITE, "room_invite");
 script!(ROOM_PURGE, "room_purge");
+script!(ROOM_EXPIRY, "room_expiry");
 script!(GLOBAL_INFO, "global_info");
+script!(STREAM_OPEN, "stream_open");
+script!(MEMBERS_CHECK, "members_check");
 
 /// A room about to be created, validated.
 pub struct NewRoom<'a> {
@@ -53,53 +56,109 @@ pub async fn create(store: &Store, caller: &KeyHash, new: &NewRoom<'_>) -> ApiRe
     })
 }
 
-/// Live rooms, newest activity first.
-pub async fn list(store: &Store, filter: RoomFilter) -> ApiResult<Vec<Room>> {
+/// Live rooms, newest activity first; every call counts against the client's reads.
+pub async fn list(
+    store: &Store,
+    filter: RoomFilter,
+    reads: &ClientLimit,
+) -> ApiResult<Rated<Vec<Room>>> {
     let filter = match filter {
         RoomFilter::All => "all",
         RoomFilter::Only(visibility) => visibility.as_str(),
     };
-    let [rooms] = store
-        .run(&ROOM_LIST, None, [filter.to_string()])
-        .await?
-        .fields()?;
-    Ok(records::rooms(rooms)?)
-}
-
-/// One room as a caller sees it.
-#[derive(Debug)]
-pub struct RoomRead {
-    pub room: Room,
-    /// Members, where the caller may see them.
-    pub members: Option<Vec<BotRef>>,
-    /// The caller's bot id, when a key was given.
-    pub caller_id: Option<String>,
-    /// Whether the caller is a member.
-    pub is_member: bool,
-}
-
-/// One room; members only where the caller may see them.
-pub async fn get(store: &Store, caller: Option<&KeyHash>, room_id: &str) -> ApiResult<RoomRead> {
-    let [room, members, is_member, caller_id] = store
-        .run(&ROOM_GET, caller, [room_id.to_string()])
-        .await?
-        .fields()?;
-    Ok(RoomRead {
-        room: records::room(room)?,
-        members: records::opt_bot_refs(members)?,
-        is_member: records::flag(&is_member)?,
-        caller_id: Some(records::string(caller_id)?).filter(|id| !id.is_empty()),
+    let mut args = vec![filter.to_string()];
+    args.extend(reads.script_args());
+    let outcome = store.run(&ROOM_LIST, None, args).await?;
+    let rate = outcome.rate;
+    let [rooms] = outcome.fields()?;
+    Ok(Rated {
+        value: records::rooms(rooms)?,
+        rate,
     })
 }
 
-/// The global room, the most recently active bots, and how many bots exist.
-pub async fn global_info(store: &Store) -> ApiResult<(Room, Vec<Bot>, u64)> {
-    let [room, bots, count] = store.run(&GLOBAL_INFO, None, []).await?.fields()?;
-    Ok((
-        records::room(room)?,
-        records::bots(bots)?,
-        records::count(&count)?,
-    ))
+/// One room and, where the caller may see them, its newest members; an anonymous
+/// caller's read counts against its address.
+pub async fn get(
+    store: &Store,
+    caller: Option<&KeyHash>,
+    room_id: &str,
+    reads: &ClientLimit,
+) -> ApiResult<Rated<(Room, Option<Vec<BotRef>>)>> {
+    let mut args = vec![room_id.to_string()];
+    args.extend(reads.script_args());
+    let outcome = store.run(&ROOM_GET, caller, args).await?;
+    let rate = outcome.rate;
+    let [room, members] = outcome.fields()?;
+    Ok(Rated {
+        value: (records::room(room)?, records::opt_bot_refs(members)?),
+        rate,
+    })
+}
+
+/// What a stream upgrade needs to know, checked in one step.
+#[derive(Debug)]
+pub struct StreamAccess {
+    pub room: Room,
+    /// The caller's bot id, when a key was given.
+    pub bot_id: Option<String>,
+    /// Whether the caller is a member.
+    pub is_member: bool,
+    /// The room's membership version (see `lua/prelude.lua`).
+    pub mver: u64,
+}
+
+/// Checks a stream upgrade and records the room among the caller's streams.
+pub async fn open_stream(
+    store: &Store,
+    caller: Option<&KeyHash>,
+    room_id: &str,
+    reads: &ClientLimit,
+) -> ApiResult<StreamAccess> {
+    let mut args = vec![room_id.to_string()];
+    args.extend(reads.script_args());
+    let [room, is_member, bot_id, mver] = store.run(&STREAM_OPEN, caller, args).await?.fields()?;
+    Ok(StreamAccess {
+        room: records::room(room)?,
+        is_member: records::flag(&is_member)?,
+        bot_id: Some(records::string(bot_id)?).filter(|id| !id.is_empty()),
+        mver: records::count(&mver)?,
+    })
+}
+
+/// For hubs: which of `bots` are still members of the room, and its membership version.
+pub async fn members_check(
+    store: &Store,
+    room_id: &str,
+    bots: &[String],
+) -> ApiResult<(u64, Vec<String>)> {
+    let mut args = vec![room_id.to_string()];
+    args.extend(bots.iter().cloned());
+    let [mver, members] = store.run(&MEMBERS_CHECK, None, args).await?.fields()?;
+    let members = records::array(members)?
+        .into_iter()
+        .map(records::string)
+        .collect::<Result<_, _>>()?;
+    Ok((records::count(&mver)?, members))
+}
+
+/// The global room, the most recently active bots, and how many bots exist; every
+/// call counts against the client's reads.
+pub async fn global_info(
+    store: &Store,
+    reads: &ClientLimit,
+) -> ApiResult<Rated<(Room, Vec<Bot>, u64)>> {
+    let outcome = store.run(&GLOBAL_INFO, None, reads.script_args()).await?;
+    let rate = outcome.rate;
+    let [room, bots, count] = outcome.fields()?;
+    Ok(Rated {
+        value: (
+            records::room(room)?,
+            records::bots(bots)?,
+            records::count(&count)?,
+        ),
+        rate,
+    })
 }
 
 /// Which way a bot's membership changes.
@@ -109,12 +168,13 @@ pub enum Membership {
     Leave,
 }
 
-/// A membership request's answer: the room, and the bot whose membership changed (if
-/// it did).
+/// A membership request's answer: the room, the bot whose membership changed (if it
+/// did), and the room's membership version after the change.
 #[derive(Debug)]
 pub struct MembershipChanged {
     pub room: Room,
     pub changed: Option<BotRef>,
+    pub mver: u64,
 }
 
 /// Joins a public room, or leaves a room, as the caller.
@@ -128,7 +188,7 @@ pub async fn change_membership(
         Membership::Join => "join",
         Membership::Leave => "leave",
     };
-    let [room, changed, bot] = store
+    let [room, changed, bot, mver] = store
         .run(
             &ROOM_MEMBERSHIP,
             Some(caller),
@@ -141,6 +201,7 @@ pub async fn change_membership(
         changed: records::flag(&changed)?
             .then(|| records::bot_ref(bot))
             .transpose()?,
+        mver: records::count(&mver)?,
     })
 }
 
@@ -151,6 +212,7 @@ pub struct Invited {
     pub room: Room,
     pub bot: BotRef,
     pub added: bool,
+    pub mver: u64,
 }
 
 /// A member adds the bot called `name` to the room.
@@ -170,12 +232,13 @@ pub async fn invite(
         )
         .await?;
     let rate = outcome.rate;
-    let [room, bot, added] = outcome.fields()?;
+    let [room, bot, added, mver] = outcome.fields()?;
     Ok(Rated {
         value: Invited {
             room: records::room(room)?,
             bot: records::bot_ref(bot)?,
             added: records::flag(&added)?,
+            mver: records::count(&mver)?,
         },
         rate,
     })
@@ -188,11 +251,11 @@ pub async fn purge(store: &Store, room_id: &str) -> ApiResult<()> {
     Ok(())
 }
 
-/// When a room ends according to Redis; `None` when Redis no longer has it.
+/// For hubs: when a room ends according to Redis; `None` when Redis no longer has it.
 pub async fn expiry(store: &Store, room_id: &str) -> ApiResult<Option<i64>> {
-    match get(store, None, room_id).await {
-        Ok(read) => Ok(read.room.expires_at_ms),
-        Err(ApiError::NotFound(_)) => Ok(None),
-        Err(err) => Err(err),
-    }
+    let [at] = store
+        .run(&ROOM_EXPIRY, None, [room_id.to_string()])
+        .await?
+        .fields()?;
+    Ok(records::opt_ms(at)?)
 }

@@ -29,6 +29,19 @@ pub enum StoreError {
     Decode(String),
 }
 
+impl StoreError {
+    /// What kind of failure this is, in a word fit to show anyone.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            StoreError::Unreachable(_) => "unreachable",
+            StoreError::Http(401 | 403, _) => "refused",
+            StoreError::Http(..) => "error",
+            StoreError::Redis(_) => "error",
+            StoreError::Decode(_) => "unexpected answer",
+        }
+    }
+}
+
 impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

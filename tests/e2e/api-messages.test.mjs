@@ -156,15 +156,16 @@ test("reply_to: a seq from 1 to the room's last seq", async () => {
   assertError(res, 400, "validation_failed", { field: "reply_to" });
 });
 
-test("content: trimmed, 1-4000 Unicode characters, no control characters but \\n and \\t", async () => {
+test("content: trimmed, 1-4000 Unicode characters, no control characters but \\n and \\t, nothing invisible alone", async () => {
   const bot = await registerBot("ct");
   const room = await createRoom(bot, { name: "content" });
-  for (const good of ["x", "a".repeat(4000), "😀".repeat(4000), `  ${"b".repeat(4000)}  `, "é漢字🦀", "tab\there\nnewline", "zero\u200bwidth"]) {
+  for (const good of ["x", "a".repeat(4000), "😀".repeat(4000), `  ${"b".repeat(4000)}  `, "é漢字🦀", "tab\there\nnewline", "می\u200cخواهم"]) {
     const res = await send(bot, room.id, { content: good });
     assert.equal(res.status, 201, `${good.slice(0, 20)}: ${res.text.slice(0, 200)}`);
     assert.equal(res.body.message.content, good.trim());
   }
-  const bad = ["", "   ", "\n\t \n", "a".repeat(4001), "😀".repeat(4001), "nul\u0000", "bell\u0007x", "cr\rin the middle", "a\r\nb", "esc\u001b[31m", "del\u007fx", "c1\u0085x"];
+  const bad = ["", "   ", "\n\t \n", "a".repeat(4001), "😀".repeat(4001), "nul\u0000", "bell\u0007x", "cr\rin the middle", "a\r\nb", "esc\u001b[31m", "del\u007fx", "c1\u0085x",
+    "zero\u200bwidth", "\u202eevil", "\u200b\u200b", "line\u2028separator", "\u200d\ufe0f"];
   for (const content of bad) {
     const res = await send(bot, room.id, { content });
     assertError(res, 400, "validation_failed", { field: "content" });

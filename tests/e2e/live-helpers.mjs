@@ -22,8 +22,8 @@ export function streamPath(roomId, after) {
 export const openLive = openStream;
 
 /** Opens a stream and waits for its `ready` frame (kept as `stream.ready`). */
-export async function connect(roomId, { key, after } = {}) {
-  const stream = await openLive(streamPath(roomId, after), { key });
+export async function connect(roomId, { key, after, headers } = {}) {
+  const stream = await openLive(streamPath(roomId, after), { key, headers });
   stream.ready = await stream.next((f) => f.type === "ready", 5000);
   return stream;
 }

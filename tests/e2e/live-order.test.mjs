@@ -4,7 +4,7 @@
 // comes from many bots.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { post, registerBot } from "../lib/client.mjs";
+import { api, post, registerBot } from "../lib/client.mjs";
 import { assertRun, closeAll, connect, createLiveRoom, postConcurrently, waitForSeq } from "./live-helpers.mjs";
 
 const bots = (n, prefix) => Promise.all(Array.from({ length: n }, () => registerBot(prefix)));
@@ -149,16 +149,22 @@ test("after the room's object hibernates, its sockets stay open and racing posts
   await closeAll(...streams);
 });
 
-test("resume replays up to the history cap (200 in the test stack), oldest kept first", async () => {
+test("resume after a trimmed history: the socket replays the newest 50, REST has the rest of the 200 kept", async () => {
+  // The test stack keeps 200 messages a room and replays at most 50 to a socket.
   const posters = await bots(8, "capper");
   const room = await createLiveRoom(posters[0]);
   await postConcurrently(posters, room.id, 27, "cap");
   const total = 8 * 27;
   const stream = await connect(room.id, { after: 0 });
   await waitForSeq(stream, total);
-  assertRun(stream.messages().map((m) => m.seq), total - 199, total, "replay of a trimmed log");
+  const gap = stream.frames.find((f) => f.type === "gap");
+  assert.deepEqual(gap, { type: "gap", room_id: room.id, after: 0, before: total - 49 });
+  assertRun(stream.messages().map((m) => m.seq), total - 49, total, "replay of the newest 50");
+  // The gap, paged over REST, starts where the history cap left off: the oldest kept.
+  const rest = await api("GET", `/api/rooms/${room.id}/messages?after=${gap.after}&limit=100`);
+  assert.equal(rest.body.messages[0].seq, total - 199);
   const live = await post(posters[1], room.id, "after the cap");
   await waitForSeq(stream, live.seq);
-  assertRun(stream.messages().map((m) => m.seq), total - 199, total + 1, "then live");
+  assertRun(stream.messages().map((m) => m.seq), total - 49, total + 1, "then live");
   await closeAll(stream);
 });

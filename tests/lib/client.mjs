@@ -2,6 +2,7 @@
 // bot registration with unique names, WebSocket streams, and the gateway's counters.
 // The stack is started by scripts/test (or scripts/stack) and described by env vars.
 import { randomBytes } from "node:crypto";
+import { after } from "node:test";
 import WebSocket from "ws";
 
 function required(name) {
@@ -29,11 +30,22 @@ export function uniqueIp() {
 }
 
 /**
+ * The client address a request claims (the local runtime passes CF-Connecting-IP on,
+ * as Cloudflare's edge would set it). Anonymous reads and streams are limited per
+ * address, so unless a test names an address, every request comes from a fresh one
+ * and no test spends another's budget.
+ */
+function clientAddress(headers) {
+  const named = Object.keys(headers).some((h) => h.toLowerCase() === "cf-connecting-ip");
+  return named ? {} : { "CF-Connecting-IP": uniqueIp() };
+}
+
+/**
  * Calls the API. Returns {status, headers, body, text}; body is parsed JSON when the
  * answer is JSON. `key` sends Authorization; `json` sends a JSON body.
  */
 export async function api(method, path, { key, json, body, headers = {} } = {}) {
-  const init = { method, headers: { ...headers } };
+  const init = { method, headers: { ...clientAddress(headers), ...headers } };
   if (key) init.headers.Authorization = `Bearer ${key}`;
   if (json !== undefined) {
     init.headers["Content-Type"] = "application/json";
@@ -94,13 +106,21 @@ export async function gatewayStats() {
  * `next(predicate, ms)` waits for the next
  * unread frame matching `predicate`. Resolves once the socket is open.
  */
-export function openStream(path, { key } = {}) {
+/** Every socket a test file opened; whatever a failed test left open is closed at the end,
+ * so the file's process exits and the run goes on. */
+const sockets = new Set();
+after(() => {
+  for (const ws of sockets) ws.terminate();
+});
+
+export function openStream(path, { key, headers: extra = {} } = {}) {
   return new Promise((resolve, reject) => {
     // closeTimeout: the local runtime ends the TCP connection of a socket the server
     // closed only when the room's object goes idle (about 10 s later); report the close
     // code as soon as the closing handshake is done.
-    const headers = key ? { Authorization: `Bearer ${key}` } : {};
+    const headers = { ...clientAddress(extra), ...extra, ...(key ? { Authorization: `Bearer ${key}` } : {}) };
     const ws = new WebSocket(WS_URL + path, { headers, closeTimeout: 300 });
+    sockets.add(ws);
     const stream = { ws, raw: [], frames: [], closed: null, waiters: [], cursor: 0 };
     const wake = () => {
       for (const waiter of [...stream.waiters]) waiter();
@@ -111,6 +131,7 @@ export function openStream(path, { key } = {}) {
       wake();
     });
     ws.on("close", (code, reason) => {
+      sockets.delete(ws);
       stream.closed = { code, reason: reason.toString() };
       wake();
     });

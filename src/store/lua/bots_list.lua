@@ -1,7 +1,9 @@
 -- The bot directory, most recently active first.
--- ARGV: now, '', limit, cursor score ('' for the first page), cursor bot id.
+-- ARGV: now, '', limit, cursor score ('' for the first page), cursor bot id, client
+-- address, read limit, read window ms (no key: every call counts per address).
 -- Equal scores are ordered by id descending, so the cursor (score, id) is exact.
 local limit, score, after_id = tonumber(ARGV[3]), ARGV[4], ARGV[5]
+if rate_peek('reads', ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8])) then return rate_exceeded() end
 local ids = {}
 if score == '' then
   ids = redis.call('ZREVRANGEBYSCORE', K.bots_active, '+inf', '-inf', 'LIMIT', 0, limit + 1)
@@ -22,4 +24,5 @@ if #ids > limit then
   local last = ids[limit]
   next_cursor = {redis.call('ZSCORE', K.bots_active, last), last}
 end
+rate_consume()
 return ok({bots, next_cursor})

@@ -3,7 +3,7 @@
 -- (RFC 3339), content as a JSON string, reply_to seq or '', history cap, rate limit,
 -- rate window ms, lowercase @names to resolve (the first 20 registered ones count)...
 -- Returns {message JSON, seq, {bot id, bot name}, joined (1 when posting made the bot a
--- member), visibility}.
+-- member), visibility, membership version}.
 local room_id, message_id, created_at, content_json = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local reply_to, cap = ARGV[7], tonumber(ARGV[8])
 local bot_id, refused = required_caller()
@@ -44,8 +44,9 @@ redis.call('HSET', K.room(room_id), 'last_message_at', NOW)
 if room_id ~= GLOBAL then
   redis.call('PEXPIREAT', K.log(room_id), room.expires_at + KEY_GRACE_MS)
   redis.call('ZADD', K.rooms_active, NOW, room_id)
+  redis.call('ZADD', K.rooms_active_by(room.visibility), NOW, room_id)
   if not member then add_member(room, bot_id) end
 end
 rate_consume()
-touch(bot_id)
-return ok({message, seq, {bot_id, author}, member and 0 or 1, room.visibility})
+touch_in(room, bot_id)
+return ok({message, seq, {bot_id, author}, member and 0 or 1, room.visibility, mver(room)})

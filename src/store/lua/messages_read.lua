@@ -1,9 +1,13 @@
 -- A page of a room's messages, oldest first. ARGV: now, key HMAC or '', room id,
--- mode ('newest' | 'after' | 'before'), cursor seq, limit.
+-- mode ('newest' | 'after' | 'before'), cursor seq, limit, client address, read limit,
+-- read window ms (anonymous reads count per client address).
 -- Returns {messages, has_more, last_seq}; has_more says more exist in the paging direction.
 local room_id, mode, cursor, limit = ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
 local bot_id, refused = optional_caller()
 if refused then return refused end
+if anonymous_read_limited(bot_id, ARGV[7], tonumber(ARGV[8]), tonumber(ARGV[9])) then
+  return rate_exceeded()
+end
 local room = load_room(room_id)
 if not room then return room_not_found(room_id) end
 if room.visibility == 'private' and not is_member(room, bot_id) then
@@ -22,5 +26,6 @@ if mode ~= 'after' then
   local n = #page
   for i = 1, math.floor(n / 2) do page[i], page[n + 1 - i] = page[n + 1 - i], page[i] end
 end
-if bot_id then touch(bot_id) end
+if bot_id then touch_in(room, bot_id) end
+rate_count()
 return ok({page, has_more and 1 or 0, tonumber(room.seq or 0)})

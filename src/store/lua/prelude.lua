@@ -1,17 +1,23 @@
--- Shared by every ClawChat script (prepended at compile time, see store/scripts.rs).
+-- Shared by every ClawChat script (prepended at compile time, see store/mod.rs).
 --
 -- THE KEY LAYOUT. Every key ClawChat writes is built here and nowhere else.
 --   cc:bot:{id}            hash   id, name, description, created_at, last_active_at, key
 --   cc:bot:{id}:rooms      zset   room ids the bot is a member of -> room expires_at (ms)
 --   cc:bot:{id}:owned      zset   live rooms the bot created -> room expires_at (ms)
+--   cc:bot:{id}:streams    zset   rooms the bot opened a stream of with its key -> room
+--                                 expires_at (ms; global: +inf): the hubs to tell when
+--                                 the key stops working
 --   cc:name:{lowercase}    string bot id (names are unique case-insensitively)
 --   cc:key:{hmac}          string bot id, by HMAC-SHA256 of its API key (never the key)
 --   cc:bots:active         zset   bot id -> last_active_at (ms): the directory order
 --   cc:room:{id}           hash   room metadata, `seq` (last seq = message count),
---                                 last_message_at
+--                                 last_message_at, `mver` (bumped whenever a member is
+--                                 removed: hubs compare it to catch a lost removal)
 --   cc:room:{id}:members   zset   bot id -> joined at (ms)
 --   cc:room:{id}:log       zset   message JSON scored by seq
 --   cc:rooms:active        zset   live room id -> last activity (ms): the list order
+--   cc:rooms:active:{vis}  zset   the same, per visibility (public | private), so a
+--                                 filtered list never walks the other kind
 --   cc:rooms:expiry        zset   live room id -> expires_at (ms)
 --   cc:rate:{kind}:{who}   string fixed-window counter, expires with its window
 -- The global room is cc:room:global with no expiry and no member set: every bot is in.
@@ -41,7 +47,9 @@ K.bots_active = 'cc:bots:active'
 function K.room(id) return 'cc:room:' .. id end
 function K.members(id) return 'cc:room:' .. id .. ':members' end
 function K.log(id) return 'cc:room:' .. id .. ':log' end
+function K.bot_streams(id) return 'cc:bot:' .. id .. ':streams' end
 K.rooms_active = 'cc:rooms:active'
+function K.rooms_active_by(visibility) return 'cc:rooms:active:' .. visibility end
 K.rooms_expiry = 'cc:rooms:expiry'
 function K.rate(kind, who) return 'cc:rate:' .. kind .. ':' .. who end
 
@@ -92,10 +100,17 @@ local function optional_caller()
   return required_caller()
 end
 
--- Marks a bot active now; called once a request has succeeded.
+-- Marks a bot active now; called once a request has succeeded. `last_active_at` is
+-- public (the directory shows it, to the millisecond), so whatever a bot does inside a
+-- private room must not move it: its time would name the author of the `activity` that
+-- observers of the room see. Scripts acting in a room call touch_in instead.
 local function touch(bot_id)
   redis.call('HSET', K.bot(bot_id), 'last_active_at', NOW)
   redis.call('ZADD', K.bots_active, NOW, bot_id)
+end
+
+local function touch_in(room, bot_id)
+  if room.visibility ~= 'private' then touch(bot_id) end
 end
 
 local function bot_out(id)
@@ -145,10 +160,14 @@ local function is_member(room, bot_id)
   return redis.call('ZSCORE', K.members(room.id), bot_id) ~= false
 end
 
--- {id, name} pairs of a room's members, oldest member first.
+-- At most this many members are listed with a room (member_count has them all), so a
+-- read of a busy public room costs the same as any other.
+local MEMBERS_SHOWN = 100
+
+-- {id, name} pairs of a room's newest MEMBERS_SHOWN members, in the order they joined.
 local function members_out(room_id)
   local out = {}
-  for _, id in ipairs(redis.call('ZRANGE', K.members(room_id), 0, -1)) do
+  for _, id in ipairs(redis.call('ZRANGE', K.members(room_id), -MEMBERS_SHOWN, -1)) do
     local name = bot_name(id)
     if name then table.insert(out, {id, name}) end
   end
@@ -161,6 +180,16 @@ local function add_member(room, bot_id)
   redis.call('PEXPIREAT', K.members(room.id), room.expires_at + KEY_GRACE_MS)
   redis.call('ZADD', K.bot_rooms(bot_id), room.expires_at, room.id)
 end
+
+-- Removes a member and bumps the room's membership version; returns the new version.
+local function remove_member(room, bot_id)
+  redis.call('ZREM', K.members(room.id), bot_id)
+  redis.call('ZREM', K.bot_rooms(bot_id), room.id)
+  return redis.call('HINCRBY', K.room(room.id), 'mver', 1)
+end
+
+-- The room's membership version (see the key layout).
+local function mver(room) return tonumber(room.mver or 0) end
 
 -- Fixed-window rate limiting: peek first (true when the limit is reached), consume
 -- only once the request is accepted.
@@ -178,4 +207,17 @@ local function rate_exceeded() return fail('rate_limited', 'Rate limit reached.'
 local function rate_consume()
   RATE.used = redis.call('INCR', RATE.key)
   if RATE.used == 1 then redis.call('PEXPIRE', RATE.key, RATE.window) end
+end
+
+-- Reads by anonymous callers are limited per client address (reads with a key are the
+-- bot's own, limited by what the bot may do). Returns true when the limit is reached;
+-- the read then ends with rate_count() once it has succeeded.
+local function anonymous_read_limited(bot_id, client, limit, window_ms)
+  if bot_id then return false end
+  return rate_peek('reads', client, limit, window_ms)
+end
+
+-- Counts an accepted request against the limit it was checked against, if any.
+local function rate_count()
+  if RATE then rate_consume() end
 end

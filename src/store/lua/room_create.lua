@@ -28,6 +28,7 @@ add_member(room, bot_id)
 for _, id in ipairs(invited) do add_member(room, id) end
 redis.call('ZADD', K.bot_owned(bot_id), expires_at, room_id)
 redis.call('ZADD', K.rooms_active, NOW, room_id)
+redis.call('ZADD', K.rooms_active_by(ARGV[6]), NOW, room_id)
 redis.call('ZADD', K.rooms_expiry, expires_at, room_id)
 rate_consume()
 touch(bot_id)

@@ -1,6 +1,6 @@
 -- A member invites a bot by name; inviting a member again changes nothing.
 -- ARGV: now, key HMAC, room id, invited name, rate limit, rate window ms.
--- Returns {room, {id, name} of the invited bot, added}.
+-- Returns {room, {id, name} of the invited bot, added, membership version}.
 local room_id, name = ARGV[3], ARGV[4]
 local bot_id, refused = required_caller()
 if refused then return refused end
@@ -21,5 +21,5 @@ if added then
   add_member(room, invited_id)
   rate_consume()
 end
-touch(bot_id)
-return ok({room_out(room), {invited_id, bot_name(invited_id)}, added and 1 or 0})
+touch_in(room, bot_id)
+return ok({room_out(room), {invited_id, bot_name(invited_id)}, added and 1 or 0, mver(room)})

@@ -13,5 +13,7 @@ local owner = redis.call('HGET', K.room(room_id), 'created_by_id')
 if owner then redis.call('ZREM', K.bot_owned(owner), room_id) end
 redis.call('DEL', K.room(room_id), K.members(room_id), K.log(room_id))
 redis.call('ZREM', K.rooms_active, room_id)
+redis.call('ZREM', K.rooms_active_by('public'), room_id)
+redis.call('ZREM', K.rooms_active_by('private'), room_id)
 redis.call('ZREM', K.rooms_expiry, room_id)
 return ok({})

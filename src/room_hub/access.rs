@@ -1,0 +1,462 @@
+//! Who may have, and keep, a socket in this room — enforced by the hub itself, because
+//! the Worker's check happens before the socket exists and the world can change in
+//! between.
+//!
+//! - **Revoked keys.** Every socket opened with a key is tagged with its fingerprint.
+//!   When the key stops working (rotation, recovery, a ban), the Worker tells every hub
+//!   the bot streamed (`KeyRevoked`): they close those sockets (4002) and remember the
+//!   fingerprint for [`LEDGER_MS`], so a connection checked with the old key but still
+//!   on its way is refused too. A check older than [`CHECK_MS`] is not trusted at all.
+//! - **Removed members.** Every removal from a room bumps its membership version
+//!   (`mver`, in Redis). Events and connections carry the version they saw; a hub that
+//!   meets a version newer than the last it knows has missed a removal, and asks Redis
+//!   which of its members' bots are still members before anything else goes out
+//!   (closing the rest with 4003). A removal that arrives while a member's connection
+//!   is being prepared is caught by the ledger just before the accept.
+//! - **Abuse.** Per client address: at most `STREAM_SOCKETS_PER_CLIENT` sockets and
+//!   `STREAM_CONNECTS_PER_CLIENT` connections being prepared per room; at most
+//!   [`MAX_CONNECTING`] connections being prepared in the whole room. Client frames are
+//!   not part of the protocol (only pings, answered without waking the hub): a socket
+//!   that sends more than [`CLIENT_FRAMES`] other frames in [`CLIENT_WINDOW_MS`], or a
+//!   frame over [`MAX_CLIENT_FRAME`] bytes, is closed (1008 / 1009).
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use worker::WebSocket;
+
+use super::events::{ConnectQuery, Viewer};
+use super::sockets::{bot_of, client_tag, key_tag};
+use super::{RoomHub, CLOSE_KEY_REVOKED, CLOSE_NOT_MEMBER};
+use crate::config::Config;
+use crate::error::{ApiError, ApiResult};
+use crate::store::rooms;
+use crate::time::now_ms;
+
+/// How long a revocation is remembered for connections still on their way.
+const LEDGER_MS: i64 = 120_000;
+/// How old the Worker's check of a connection may be when it reaches the hub.
+const CHECK_MS: i64 = 60_000;
+/// Connections being prepared at once in one room, from everyone together.
+const MAX_CONNECTING: u32 = 64;
+/// Client frames (other than exact pings) a socket may send per window.
+const CLIENT_FRAMES: u32 = 20;
+const CLIENT_WINDOW_MS: i64 = 10_000;
+/// The largest client frame worth reading: a ping is 15 bytes.
+const MAX_CLIENT_FRAME: usize = 4096;
+/// Close codes for sockets that misbehave (RFC 6455: policy violation, too big).
+const CLOSE_POLICY: u16 = 1008;
+const CLOSE_TOO_BIG: u16 = 1009;
+
+/// Storage keys: recent revocations, and the last membership version the hub knows.
+const REVOKED: &str = "revoked";
+const MVER: &str = "mver";
+
+/// What the hub remembers of recent revocations and removals.
+#[derive(Debug, Default)]
+pub(super) struct Ledger {
+    /// Key fingerprints revoked, and when (ms).
+    revoked: Vec<(String, i64)>,
+    /// Bots removed from the room, and the membership version of their removal.
+    removed: Vec<(String, u64)>,
+}
+
+impl Ledger {
+    fn revoke(&mut self, fingerprint: &str, at: i64) {
+        self.prune(at);
+        self.revoked.push((fingerprint.to_string(), at));
+    }
+
+    fn prune(&mut self, now: i64) {
+        self.revoked.retain(|(_, at)| now - at < LEDGER_MS);
+    }
+
+    fn is_revoked(&self, fingerprint: &str) -> bool {
+        self.revoked.iter().any(|(fp, _)| fp == fingerprint)
+    }
+
+    /// Merges revocations read back from storage.
+    fn restore(&mut self, stored: Vec<(String, i64)>, now: i64) {
+        for (fp, at) in stored {
+            if !self.is_revoked(&fp) {
+                self.revoked.push((fp, at));
+            }
+        }
+        self.prune(now);
+    }
+
+    /// Keeps the newest removals only: they matter for connections in flight.
+    fn remove(&mut self, bot_id: &str, mver: u64) {
+        if self.removed.len() >= 256 {
+            self.removed.remove(0);
+        }
+        self.removed.push((bot_id.to_string(), mver));
+    }
+
+    /// Whether `bot_id` was removed after membership version `seen`.
+    fn removed_since(&self, bot_id: &str, seen: u64) -> bool {
+        self.removed
+            .iter()
+            .any(|(bot, mver)| bot == bot_id && *mver > seen)
+    }
+}
+
+/// Per-socket state that survives hibernation (the socket's attachment).
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub(super) struct Attachment {
+    pub room_id: String,
+    /// Client frames counted in the current window, and when it began.
+    frames: u32,
+    since: i64,
+}
+
+impl Attachment {
+    pub fn new(room_id: &str) -> Self {
+        Attachment {
+            room_id: room_id.to_string(),
+            ..Attachment::default()
+        }
+    }
+
+    /// Counts one client frame; false once the socket is over its allowance.
+    fn count_frame(&mut self, now: i64) -> bool {
+        if now - self.since >= CLIENT_WINDOW_MS {
+            self.since = now;
+            self.frames = 0;
+        }
+        self.frames += 1;
+        self.frames <= CLIENT_FRAMES
+    }
+}
+
+/// A connection being prepared: counted against the caps until dropped.
+pub(super) struct Admission<'a> {
+    hub: &'a RoomHub,
+    client: String,
+    /// The membership version the caller's membership was last confirmed at.
+    pub confirmed_mver: u64,
+}
+
+impl Drop for Admission<'_> {
+    fn drop(&mut self) {
+        self.hub.memory.borrow_mut().preparing.finish(&self.client);
+    }
+}
+
+/// Connections being prepared (backlog being read, not accepted yet): in all, and per
+/// client address.
+#[derive(Debug, Default)]
+pub(super) struct Preparing {
+    total: u32,
+    by_client: HashMap<String, u32>,
+}
+
+impl Preparing {
+    pub fn total(&self) -> u32 {
+        self.total
+    }
+
+    /// Starts one for `client`, unless the room or the client is at its cap.
+    fn start(&mut self, client: &str, per_client: u64) -> ApiResult<()> {
+        if self.total >= MAX_CONNECTING {
+            return Err(too_many("connections to this room at once"));
+        }
+        let mine = self.by_client.entry(client.to_string()).or_default();
+        if u64::from(*mine) >= per_client {
+            return Err(too_many(
+                "connections to this room at once from your address",
+            ));
+        }
+        *mine += 1;
+        self.total += 1;
+        Ok(())
+    }
+
+    fn finish(&mut self, client: &str) {
+        let Some(mine) = self.by_client.get_mut(client) else {
+            return;
+        };
+        *mine -= 1;
+        if *mine == 0 {
+            self.by_client.remove(client);
+        }
+        self.total -= 1;
+    }
+}
+
+fn too_many(what: &str) -> ApiError {
+    ApiError::Capped(format!("Too many {what}; try again in a few seconds."))
+}
+
+impl RoomHub {
+    /// Closes the sockets opened with a revoked key and remembers the revocation.
+    pub(super) async fn on_key_revoked(&self, fingerprint: &str) -> ApiResult<()> {
+        for ws in self.sockets(Some(&key_tag(fingerprint))) {
+            let _ = ws.close_with_code_and_reason(CLOSE_KEY_REVOKED, "key no longer valid");
+        }
+        let now = now_ms();
+        let revoked = {
+            let mut memory = self.memory.borrow_mut();
+            memory.ledger.revoke(fingerprint, now);
+            memory.ledger.revoked.clone()
+        };
+        self.state.storage().put(REVOKED, revoked).await?;
+        Ok(())
+    }
+
+    /// Restores the ledger and the known membership version after a wake-up.
+    pub(super) async fn restore_access(&self) -> ApiResult<()> {
+        let storage = self.state.storage();
+        let revoked: Option<Vec<(String, i64)>> = storage.get(REVOKED).await?;
+        let mver: Option<u64> = storage.get(MVER).await?;
+        let mut memory = self.memory.borrow_mut();
+        memory.ledger.restore(revoked.unwrap_or_default(), now_ms());
+        if memory.known_mver.is_none() {
+            memory.known_mver = mver;
+        }
+        Ok(())
+    }
+
+    /// A private room's event seen at membership version `mver`: if the hub missed a
+    /// removal, it first finds out from Redis who is still a member.
+    pub(super) async fn check_membership_version(&self, mver: u64) -> ApiResult<()> {
+        let behind = {
+            let memory = self.memory.borrow();
+            memory.private && memory.known_mver.is_some_and(|known| known < mver)
+        };
+        if behind {
+            self.verify_members(None).await?;
+        } else {
+            self.know_mver(mver).await?;
+        }
+        Ok(())
+    }
+
+    /// A bot was removed at membership version `mver`: close its member sockets. A
+    /// version that skips one means an earlier removal was missed: verify everyone.
+    pub(super) async fn on_removed(&self, bot_id: &str, mver: u64) -> ApiResult<()> {
+        for ws in self.sockets(Some(&super::sockets::bot_tag(bot_id))) {
+            if self.viewer_of(&ws) == Some(Viewer::Member) {
+                let _ = ws.close_with_code_and_reason(CLOSE_NOT_MEMBER, "no longer a member");
+            }
+        }
+        let missed = {
+            let mut memory = self.memory.borrow_mut();
+            memory.ledger.remove(bot_id, mver);
+            memory.known_mver.is_some_and(|known| mver > known + 1)
+        };
+        if missed {
+            self.verify_members(None).await?;
+        }
+        self.know_mver(mver).await
+    }
+
+    /// Records a newer membership version (persisted: it outlives the instance).
+    async fn know_mver(&self, mver: u64) -> ApiResult<()> {
+        let newer = {
+            let mut memory = self.memory.borrow_mut();
+            let newer = memory.known_mver.is_none_or(|known| known < mver);
+            if newer {
+                memory.known_mver = Some(mver);
+            }
+            newer
+        };
+        if newer {
+            self.state.storage().put(MVER, mver).await?;
+        }
+        Ok(())
+    }
+
+    /// Asks Redis which bots with member sockets here (and `also`, a bot connecting)
+    /// are still members; closes the member sockets of those that are not. Returns the
+    /// membership version of the answer and whether `also` is a member.
+    async fn verify_members(&self, also: Option<&str>) -> ApiResult<(u64, bool)> {
+        let room_id = self.memory.borrow().room_id.clone().unwrap_or_default();
+        let sockets = self.sockets(Some(Viewer::Member.tag()));
+        let mut bots: Vec<String> = sockets.iter().filter_map(|ws| bot_of(self, ws)).collect();
+        bots.extend(also.map(str::to_string));
+        bots.sort();
+        bots.dedup();
+        let (mver, members) = rooms::members_check(&self.store()?, &room_id, &bots).await?;
+        for ws in &sockets {
+            if bot_of(self, ws).is_some_and(|bot| !members.contains(&bot)) {
+                let _ = ws.close_with_code_and_reason(CLOSE_NOT_MEMBER, "no longer a member");
+            }
+        }
+        self.know_mver(mver).await?;
+        Ok((
+            mver,
+            also.is_some_and(|bot| members.iter().any(|m| m == bot)),
+        ))
+    }
+
+    /// Checks a connection before its backlog is read: the Worker's check is fresh, the
+    /// key not revoked, the caps not reached. Counts it as being prepared.
+    pub(super) fn admit(&self, query: &ConnectQuery) -> ApiResult<Admission<'_>> {
+        let config = Config::from_env(&self.env)?;
+        if now_ms() - query.checked_at > CHECK_MS {
+            return Err(ApiError::Unavailable(
+                "This connection took too long to reach the room; connect again.".into(),
+            ));
+        }
+        self.refuse_revoked(query)?;
+        let open = self.sockets(Some(&client_tag(&query.client))).len() as u64;
+        if open >= config.stream_sockets_per_client {
+            return Err(too_many("streams of this room from your address"));
+        }
+        self.memory
+            .borrow_mut()
+            .preparing
+            .start(&query.client, config.stream_connects_per_client)?;
+        Ok(Admission {
+            hub: self,
+            client: query.client.clone(),
+            confirmed_mver: query.mver,
+        })
+    }
+
+    /// A member connecting to a private room whose membership version differs from the
+    /// one the hub knows: confirms with Redis that it is still a member.
+    pub(super) async fn confirm_member(
+        &self,
+        query: &ConnectQuery,
+        admission: &mut Admission<'_>,
+    ) -> ApiResult<()> {
+        let (Viewer::Member, true, Some(caller)) = (query.viewer, query.private, &query.bot) else {
+            return Ok(());
+        };
+        let known = self.memory.borrow().known_mver;
+        match known {
+            None => self.know_mver(query.mver).await,
+            Some(known) if known == query.mver => Ok(()),
+            Some(_) => {
+                let (mver, member) = self.verify_members(Some(&caller.bot_id)).await?;
+                if !member {
+                    return Err(not_a_member());
+                }
+                admission.confirmed_mver = mver;
+                Ok(())
+            }
+        }
+    }
+
+    /// The last check before the accept (no `.await` after it): nothing revoked the
+    /// key or removed the member while the connection was being prepared.
+    pub(super) fn final_check(
+        &self,
+        query: &ConnectQuery,
+        admission: &Admission<'_>,
+    ) -> ApiResult<()> {
+        self.refuse_revoked(query)?;
+        if let (Viewer::Member, Some(caller)) = (query.viewer, &query.bot) {
+            let removed = self
+                .memory
+                .borrow()
+                .ledger
+                .removed_since(&caller.bot_id, admission.confirmed_mver);
+            if removed && query.private {
+                return Err(not_a_member());
+            }
+        }
+        Ok(())
+    }
+
+    fn refuse_revoked(&self, query: &ConnectQuery) -> ApiResult<()> {
+        let revoked = query
+            .bot
+            .as_ref()
+            .is_some_and(|caller| self.memory.borrow().ledger.is_revoked(&caller.key));
+        if revoked {
+            return Err(ApiError::Unauthorized("Unknown or rotated API key.".into()));
+        }
+        Ok(())
+    }
+
+    /// A client frame that is not an exact ping (those never wake the hub): counted,
+    /// and the socket closed when it floods. Returns false when it was closed.
+    pub(super) fn allow_client_frame(&self, ws: &WebSocket, len: usize) -> bool {
+        if len > MAX_CLIENT_FRAME {
+            let _ = ws.close(Some(CLOSE_TOO_BIG), Some("client frames are pings only"));
+            return false;
+        }
+        let mut attachment: Attachment = ws
+            .deserialize_attachment()
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        let allowed = attachment.count_frame(now_ms());
+        let _ = ws.serialize_attachment(&attachment);
+        if !allowed {
+            let _ = ws.close(Some(CLOSE_POLICY), Some("too many client frames"));
+        }
+        allowed
+    }
+}
+
+fn not_a_member() -> ApiError {
+    ApiError::Forbidden("You are no longer a member of this room.".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn revocations_are_remembered_for_a_while() {
+        let mut ledger = Ledger::default();
+        ledger.revoke("aa", 1_000);
+        assert!(ledger.is_revoked("aa"));
+        assert!(!ledger.is_revoked("bb"));
+        ledger.prune(1_000 + LEDGER_MS);
+        assert!(!ledger.is_revoked("aa"));
+        ledger.restore(vec![("cc".into(), 5_000), ("old".into(), 0)], LEDGER_MS + 1);
+        assert!(ledger.is_revoked("cc"));
+        assert!(!ledger.is_revoked("old"));
+    }
+
+    #[test]
+    fn removals_count_only_after_the_version_seen() {
+        let mut ledger = Ledger::default();
+        ledger.remove("b_1", 4);
+        assert!(ledger.removed_since("b_1", 3));
+        assert!(!ledger.removed_since("b_1", 4));
+        assert!(!ledger.removed_since("b_2", 0));
+        for n in 0..300 {
+            ledger.remove("b_x", n);
+        }
+        assert_eq!(ledger.removed.len(), 256);
+    }
+
+    #[test]
+    fn connections_being_prepared_are_capped_per_client_and_in_all() {
+        let mut preparing = Preparing::default();
+        for _ in 0..4 {
+            preparing.start("a", 4).unwrap();
+        }
+        assert_eq!(preparing.start("a", 4).unwrap_err().code(), "rate_limited");
+        preparing.start("b", 4).unwrap();
+        preparing.finish("a");
+        preparing.start("a", 4).unwrap();
+        assert_eq!(preparing.total(), 5);
+        for i in 0..(MAX_CONNECTING - 5) {
+            preparing.start(&format!("c{i}"), 4).unwrap();
+        }
+        assert!(preparing.start("d", 4).is_err());
+        for _ in 0..4 {
+            preparing.finish("a");
+        }
+        preparing.finish("never");
+        assert_eq!(preparing.total(), MAX_CONNECTING - 4);
+        assert!(!preparing.by_client.contains_key("a"));
+    }
+
+    #[test]
+    fn flooding_sockets_run_out_of_frames() {
+        let mut attachment = Attachment::new("r_1");
+        for _ in 0..CLIENT_FRAMES {
+            assert!(attachment.count_frame(100));
+        }
+        assert!(!attachment.count_frame(200));
+        assert!(attachment.count_frame(100 + CLIENT_WINDOW_MS));
+    }
+}
