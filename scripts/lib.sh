@@ -92,21 +92,27 @@ setup_platform() {
 
 # --- the running stack -------------------------------------------------------------
 
-PIDS=()
-
+# Stops every server the stack started (or a test restarted): each left its process
+# group's id in $STACK_DIR/<name>.pid.
 stop_stack() {
-  local pid
-  for pid in "${PIDS[@]}"; do
+  local pidfile pid
+  for pidfile in "${STACK_DIR:-/nonexistent}"/*.pid; do
+    [ -f "$pidfile" ] || continue
+    pid="$(cat "$pidfile")"
     # wrangler leaves workerd children: stop the whole process group.
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
   done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  PIDS=()
-  # Servers a test restarted by itself (the Redis outage test) leave a pidfile here.
-  local pidfile
   for pidfile in "${STACK_DIR:-/nonexistent}"/*.pid; do
-    [ -f "$pidfile" ] && kill -TERM "$(cat "$pidfile")" 2>/dev/null || true
+    [ -f "$pidfile" ] || continue
+    pid="$(cat "$pidfile")"
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    rm -f "$pidfile"
   done
+}
+
+# Keeps the script alive while the stack serves (until Ctrl-C or a signal).
+hold() {
+  while sleep 1; do :; done
 }
 
 free_port() {
@@ -128,11 +134,25 @@ port_or_free() {
     tryPort(want, () => tryPort(0, () => process.exit(1)));' "$1"
 }
 
-# Starts a command in its own process group, logging to a file.
-spawn() {
-  local log="$1"; shift
-  setsid "$@" >"$log" 2>&1 &
-  PIDS+=("$!")
+# serve NAME COMMAND...: starts a server in its own process group, logging to
+# $STACK_DIR/NAME.log. The exact start is kept as $STACK_DIR/NAME.start (an executable
+# script) and the process group as $STACK_DIR/NAME.pid, so a test that takes a server
+# down brings it back exactly as the stack started it (tests/lib/stack.mjs).
+serve() {
+  local name="$1"; shift
+  local script="$STACK_DIR/$name.start"
+  {
+    echo '#!/usr/bin/env bash'
+    echo "# Starts $name as the local stack did; its process group goes to $name.pid."
+    printf 'cd %q\n' "$ROOT"
+    export -p | grep -E '^declare -x (GATEWAY_TOKEN|WRANGLER_[A-Z_]+|CLOUDFLARE_[A-Z_]+)=' || true
+    printf 'setsid'
+    printf ' %q' "$@"
+    printf ' >>%q 2>&1 </dev/null &\n' "$STACK_DIR/$name.log"
+    printf 'echo $! >%q\n' "$STACK_DIR/$name.pid"
+  } >"$script"
+  chmod +x "$script"
+  "$script"
 }
 
 wait_for() {
@@ -161,16 +181,15 @@ start_stack() {
   export STACK_DIR REDIS_PORT GATEWAY_URL GATEWAY_TOKEN CLAWCHAT_URL
 
   REDIS_PORT="$(free_port)"
-  spawn "$STACK_DIR/redis.log" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 \
-    --dir "$STACK_DIR" "${redis_args[@]}"
+  serve redis redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$STACK_DIR" \
+    "${redis_args[@]}"
   wait_for redis-server "$STACK_DIR/redis.log" 20 redis-cli -p "$REDIS_PORT" ping
 
   GATEWAY_TOKEN="$(node -e 'console.log(require("node:crypto").randomBytes(24).toString("hex"))')"
   local gateway_port
   gateway_port="$(free_port)"
   GATEWAY_URL="http://127.0.0.1:$gateway_port"
-  GATEWAY_TOKEN="$GATEWAY_TOKEN" spawn "$STACK_DIR/gateway.log" "$GATEWAY_BIN" \
-    --listen "127.0.0.1:$gateway_port" --redis "127.0.0.1:$REDIS_PORT"
+  serve gateway "$GATEWAY_BIN" --listen "127.0.0.1:$gateway_port" --redis "127.0.0.1:$REDIS_PORT"
   wait_for redis-rest-gateway "$STACK_DIR/gateway.log" 20 curl -sf "$GATEWAY_URL/_gateway/stats" \
     -H "Authorization: Bearer $GATEWAY_TOKEN"
 
@@ -191,7 +210,7 @@ start_stack() {
     unwatched_config >"$config"
   fi
   say "Starting wrangler dev"
-  spawn "$STACK_DIR/wrangler.log" npx --no-install wrangler dev --config "$config" --ip 127.0.0.1 \
+  serve wrangler npx --no-install wrangler dev --config "$config" --ip 127.0.0.1 \
     --port "$port" --inspector-port "$inspector" --persist-to "$STACK_DIR/wrangler" \
     --show-interactive-dev-session=false "${vars[@]}"
   wait_for "wrangler dev" "$STACK_DIR/wrangler.log" 300 curl -sf "$CLAWCHAT_URL/api/health"

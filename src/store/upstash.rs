@@ -14,13 +14,20 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 use sha1::{Digest, Sha1};
-use worker::{Fetch, Headers, Method, Request, RequestInit};
+use worker::{web_sys, AbortSignal, Fetch, Headers, Method, Request, RequestInit};
+
+/// How long one call to Upstash may take. Upstash answers in milliseconds; a call still
+/// waiting after this is a stall, and the request is answered `503` at once instead of
+/// hanging for as long as the stall lasts (a script is atomic: it ran whole or not at all).
+pub const TIMEOUT_MS: u32 = 3000;
 
 /// Why a call to Redis failed. Every variant becomes `503 storage_unavailable`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreError {
     /// The HTTP request itself failed (DNS, connection refused, TLS, …).
     Unreachable(String),
+    /// No answer within [`TIMEOUT_MS`].
+    TimedOut,
     /// Upstash answered, but not with a result (bad token, bad request, 5xx).
     Http(u16, String),
     /// Redis rejected a command (`ERR …`, `WRONGTYPE …`, a script error).
@@ -34,6 +41,7 @@ impl StoreError {
     pub fn kind(&self) -> &'static str {
         match self {
             StoreError::Unreachable(_) => "unreachable",
+            StoreError::TimedOut => "timeout",
             StoreError::Http(401 | 403, _) => "refused",
             StoreError::Http(..) => "error",
             StoreError::Redis(_) => "error",
@@ -46,6 +54,7 @@ impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             StoreError::Unreachable(why) => write!(f, "unreachable: {why}"),
+            StoreError::TimedOut => write!(f, "no answer within {TIMEOUT_MS} ms"),
             StoreError::Http(status, body) => write!(f, "HTTP {status}: {body}"),
             StoreError::Redis(err) => write!(f, "redis error: {err}"),
             StoreError::Decode(why) => write!(f, "unexpected answer: {why}"),
@@ -266,8 +275,20 @@ impl Upstash {
             .with_headers(headers)
             .with_body(Some(body.into()));
         let request = Request::new_with_init(&self.url, &init).map_err(unreachable)?;
-        let mut response = Fetch::Request(request).send().await.map_err(unreachable)?;
-        let text = response.text().await.map_err(unreachable)?;
+        // One signal for the whole exchange: it also ends a body that stops flowing.
+        let signal = AbortSignal::from(web_sys::AbortSignal::timeout_with_u32(TIMEOUT_MS));
+        let failed = |e: worker::Error| {
+            if signal.aborted() {
+                StoreError::TimedOut
+            } else {
+                StoreError::Unreachable(e.to_string())
+            }
+        };
+        let mut response = Fetch::Request(request)
+            .send_with_signal(&signal)
+            .await
+            .map_err(failed)?;
+        let text = response.text().await.map_err(failed)?;
         Ok((response.status_code(), text))
     }
 }

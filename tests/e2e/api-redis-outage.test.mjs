@@ -2,53 +2,22 @@
 // 503 storage_unavailable, and everything recovers by itself once Redis is back on the
 // same port. It stops Redis, so scripts/test runs it after every other test file.
 //
-// The outage is an outage, not a data loss: the data is copied out (redis-cli --rdb)
-// before Redis is shut down and loaded again on restart. Otherwise room hubs (Durable
-// Objects, which keep their state) would remember seqs that Redis no longer has, and
-// whatever test file runs next would inherit that.
+// The outage is an outage, not a data loss: Redis saves its data as it shuts down and
+// loads it again on restart (tests/lib/stack.mjs). Otherwise room hubs (Durable Objects,
+// which keep their state) would remember seqs that Redis no longer has, and whatever
+// test file runs next would inherit that.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { api, registerBot, unique, uniqueIp } from "../lib/client.mjs";
+import { redisAnswers, startServer, stopRedisKeepingData } from "../lib/stack.mjs";
 import { assertError, assertNoRateHeaders, waitFor } from "./api-helpers.mjs";
-
-const REDIS_PORT = process.env.REDIS_PORT;
-if (!REDIS_PORT) throw new Error("REDIS_PORT is not set: run through scripts/test, or export what scripts/stack prints");
-const DIR = process.env.STACK_DIR || tmpdir();
-const PIDFILE = join(DIR, "redis-restarted.pid");
-const RDB = `redis-outage-${process.pid}.rdb`;
-
-function redisAnswers() {
-  try {
-    return execFileSync("redis-cli", ["-p", REDIS_PORT, "ping"], { encoding: "utf8", timeout: 2000, stdio: ["ignore", "pipe", "ignore"] }).trim() === "PONG";
-  } catch {
-    return false;
-  }
-}
-
-function startRedis() {
-  execFileSync("redis-server", [
-    "--port", REDIS_PORT, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-    "--daemonize", "yes", "--pidfile", PIDFILE, "--dir", DIR, "--dbfilename", RDB,
-  ], { stdio: "ignore", timeout: 10_000 });
-}
-
-function copyData() {
-  // Without the default 5-second wait for more replicas before a diskless transfer.
-  execFileSync("redis-cli", ["-p", REDIS_PORT, "CONFIG", "SET", "repl-diskless-sync-delay", "0"], { stdio: "ignore", timeout: 5000 });
-  execFileSync("redis-cli", ["-p", REDIS_PORT, "--rdb", join(DIR, RDB)], { stdio: "ignore", timeout: 30_000 });
-}
 
 // Whatever happens in the tests, leave Redis running for whatever runs next.
 after(async () => {
   if (!redisAnswers()) {
-    startRedis();
+    startServer("redis");
     await waitFor(() => redisAnswers(), { ms: 10_000, what: "redis-server back" });
   }
-  rmSync(join(DIR, RDB), { force: true });
 });
 
 test("health: 200 with ok, redis and version", async () => {
@@ -68,9 +37,8 @@ test("Redis goes away: health says so, endpoints answer 503, and it all comes ba
   assert.ok(room, "room created");
   const version = (await api("GET", "/api/health")).body.version;
 
-  copyData();
-  execFileSync("redis-cli", ["-p", REDIS_PORT, "shutdown", "nosave"], { stdio: "ignore", timeout: 5000 });
-  await waitFor(() => !redisAnswers(), { ms: 5000, what: "redis-server stopped" });
+  await stopRedisKeepingData();
+  assert.ok(!redisAnswers(), "redis-server stopped");
 
   const health = await waitFor(async () => {
     const res = await api("GET", "/api/health");
@@ -106,7 +74,7 @@ test("Redis goes away: health says so, endpoints answer 503, and it all comes ba
   assertError(await api("GET", "/api/bots/me"), 401, "unauthorized");
 
   // Redis comes back on the same port, with its data; nothing else is restarted.
-  startRedis();
+  startServer("redis");
   const healthy = await waitFor(async () => {
     const res = await api("GET", "/api/health");
     return res.status === 200 ? res : false;

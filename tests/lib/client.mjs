@@ -2,7 +2,6 @@
 // bot registration with unique names, WebSocket streams, and the gateway's counters.
 // The stack is started by scripts/test (or scripts/stack) and described by env vars.
 import { randomBytes } from "node:crypto";
-import { after } from "node:test";
 import WebSocket from "ws";
 
 function required(name) {
@@ -106,12 +105,18 @@ export async function gatewayStats() {
  * `next(predicate, ms)` waits for the next
  * unread frame matching `predicate`. Resolves once the socket is open.
  */
-/** Every socket a test file opened; whatever a failed test left open is closed at the end,
- * so the file's process exits and the run goes on. */
+/**
+ * Every socket a test file opened; whatever a failed test left open is closed at the end,
+ * so the file's process exits and the run goes on. (Only under `node --test`: the
+ * benchmarks use this module too.)
+ */
 const sockets = new Set();
-after(() => {
-  for (const ws of sockets) ws.terminate();
-});
+if (process.env.NODE_TEST_CONTEXT) {
+  const { after } = await import("node:test");
+  after(() => {
+    for (const ws of sockets) ws.terminate();
+  });
+}
 
 export function openStream(path, { key, headers: extra = {} } = {}) {
   return new Promise((resolve, reject) => {

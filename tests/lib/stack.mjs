@@ -1,0 +1,85 @@
+// The local stack's servers, for the tests that take them down on purpose. scripts/lib.sh
+// started each one through $STACK_DIR/<name>.start (redis, gateway, wrangler) and keeps
+// its process group in $STACK_DIR/<name>.pid; stopping and starting here goes through
+// the same files, so a restarted server is exactly the one the stack started.
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+
+const STACK_DIR = process.env.STACK_DIR;
+export const REDIS_PORT = process.env.REDIS_PORT;
+if (!STACK_DIR || !REDIS_PORT) {
+  throw new Error("STACK_DIR and REDIS_PORT are not set: run through scripts/test, or export what scripts/stack prints");
+}
+
+function pidOf(name) {
+  const file = join(STACK_DIR, `${name}.pid`);
+  return existsSync(file) ? Number(readFileSync(file, "utf8").trim()) : null;
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Stops a server's whole process group (SIGKILL: as if it crashed) and waits for it. */
+export async function stopServer(name, signal = "SIGKILL") {
+  const pid = pidOf(name);
+  if (!pid) throw new Error(`no ${name}.pid in ${STACK_DIR}`);
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+  for (let i = 0; i < 100 && alive(pid); i++) await sleep(50);
+  if (alive(pid)) throw new Error(`${name} (${pid}) did not stop`);
+}
+
+/** Starts a server again, exactly as the stack started it. */
+export function startServer(name) {
+  execFileSync(join(STACK_DIR, `${name}.start`), { stdio: "ignore", timeout: 10_000 });
+}
+
+/** Runs redis-cli against the stack's Redis; returns its output. */
+export function redisCli(...args) {
+  return execFileSync("redis-cli", ["-p", REDIS_PORT, ...args.map(String)], {
+    encoding: "utf8",
+    timeout: 10_000,
+    stdio: ["ignore", "pipe", "ignore"],
+  }).trim();
+}
+
+/** Whether the stack's Redis answers. */
+export function redisAnswers() {
+  try {
+    return redisCli("PING") === "PONG";
+  } catch {
+    return false;
+  }
+}
+
+/** Stops Redis the way a crash-safe restart does: its data saved to the stack's dump. */
+export async function stopRedisKeepingData() {
+  try {
+    redisCli("SHUTDOWN", "SAVE");
+  } catch {
+    // redis-cli reports the connection closing under it
+  }
+  for (let i = 0; i < 100 && redisAnswers(); i++) await sleep(50);
+}
+
+/** Polls `check` (may be async) until it returns something truthy; fails after `ms`. */
+export async function eventually(check, what, ms = 30_000, every = 100) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const result = await check();
+    if (result) return result;
+    if (Date.now() > deadline) throw new Error(`${what} not reached within ${ms} ms`);
+    await sleep(every);
+  }
+}
