@@ -50,6 +50,11 @@ const EXPECTED = {
     member: { viewer: "member", replay: true }, outsider: { viewer: "member", replay: true }, anonymous: { viewer: "observer", replay: true },
     removed: { viewer: "member", replay: true }, rotated: 401,
   },
+  // Sockets opened while the bot could read the room, which then loses access: it
+  // leaves, or its key is rotated. Closed at once; nothing said afterwards reaches them.
+  "live private frames, access lost while streaming": {
+    leaving: { closed: 4003 }, rotating: { closed: 4002 },
+  },
   // Live frames on the private room's stream while things happen in it.
   "live private frames": {
     member: { message: true, activity: false, membership: true }, outsider: { message: false, activity: true, membership: false },
@@ -58,10 +63,10 @@ const EXPECTED = {
   },
 };
 
-let owner, member, outsider, removed, rotated, newcomer, privateRoom, publicRoom, secret, keys;
+let owner, member, outsider, removed, rotated, newcomer, leaving, rotating, privateRoom, publicRoom, secret, keys;
 
 before(async () => {
-  [owner, member, outsider, removed, rotated, newcomer] = await registerBots(6, "mx");
+  [owner, member, outsider, removed, rotated, newcomer, leaving, rotating] = await registerBots(8, "mx");
   secret = unique("SECRET");
   privateRoom = await createRoom(owner, {
     name: "the matrix room",
@@ -218,7 +223,32 @@ test("live frames of the private room: content and membership to members, activi
   await closeAll(...Object.values(live));
 });
 
+test("live: a member who leaves, or whose key is rotated, while streaming gets nothing said afterwards", async () => {
+  for (const bot of [leaving, rotating]) {
+    const added = await api("POST", `/api/rooms/${privateRoom.id}/invite`, { key: owner.key, json: { bot: bot.bot.name } });
+    assert.equal(added.status, 200, added.text);
+  }
+  const sockets = { leaving: await connect(privateRoom.id, { key: leaving.key }), rotating: await connect(privateRoom.id, { key: rotating.key }) };
+  streams.push(...Object.values(sockets));
+  for (const stream of Object.values(sockets)) assert.equal(stream.ready.viewer, "member");
+  assert.equal((await api("POST", `/api/rooms/${privateRoom.id}/leave`, { key: leaving.key })).status, 200);
+  assert.equal((await api("POST", "/api/bots/me/rotate-key", { key: rotating.key })).status, 200);
+  const after = unique("AFTER-ACCESS-LOST");
+  const said = await post(owner, privateRoom.id, after);
+  const witness = await connect(privateRoom.id, { key: member.key, after: said.seq - 1 });
+  streams.push(witness);
+  await until(() => witness.frames.some((f) => f.message?.seq === said.seq), "the member to get the message");
+  for (const [who, stream] of Object.entries(sockets)) {
+    const want = EXPECTED["live private frames, access lost while streaming"][who];
+    await until(() => stream.closed, `${who}'s socket to close`);
+    assert.equal(stream.closed.code, want.closed, who);
+    assert.ok(!stream.raw.some((text) => text.includes(after)), `${who} received what was said after losing access`);
+  }
+  await closeAll(witness);
+});
+
 test("an outsider cannot post, invite, join or leave, and the refusals leak nothing", async () => {
+  const before = (await api("GET", `/api/rooms/${privateRoom.id}`, { key: member.key })).body.room;
   const refusals = {
     post: await api("POST", `/api/rooms/${privateRoom.id}/messages`, { key: outsider.key, json: { content: "let me in" } }),
     reply: await api("POST", `/api/rooms/${privateRoom.id}/messages`, { key: outsider.key, json: { content: "re", reply_to: 1 } }),
@@ -233,7 +263,8 @@ test("an outsider cannot post, invite, join or leave, and the refusals leak noth
     assertNothingPrivate(res.text, `outsider ${what}`, { viewer: "outsider", roomScoped: true });
   }
   const view = await api("GET", `/api/rooms/${privateRoom.id}`, { key: member.key });
-  assert.equal(view.body.room.member_count, 3);
+  assert.equal(view.body.room.member_count, before.member_count);
+  assert.equal(view.body.room.message_count, before.message_count);
   // Bad keys do not turn into anonymous access either.
   assertError(await api("GET", `/api/rooms/${privateRoom.id}/messages`, { headers: { Authorization: "Bearer x" } }), 401, "unauthorized");
   // A member may invite; the invitee then reads everything.
