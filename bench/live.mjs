@@ -12,6 +12,8 @@
 // Knobs (env): BENCH_OBSERVERS="1,100,1000", BENCH_MESSAGES=200, BENCH_RATE=20 (posts per
 // second in the latency runs), BENCH_LOAD_SECONDS=10, BENCH_POSTERS=8 (bots posting back to
 // back in the sustained run), BENCH_VERBOSE=1 (the slowest seqs of each latency run).
+// The last run measures post→inbox-frame latency: one bot's live inbox while it is
+// mentioned BENCH_MESSAGES times at BENCH_RATE.
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { gzipSync } from "node:zlib";
@@ -180,6 +182,53 @@ async function loadRun(posters) {
   return { accepted, refused, seconds, rate: accepted / seconds, delivered, expected: accepted * LOAD_OBSERVERS, drainMs, ok, latency };
 }
 
+/**
+ * Post→inbox-frame latency: one bot holds its live inbox (GET /api/bots/me/ws) while the
+ * posters mention it in global chat; each item must arrive once, in seq order.
+ */
+async function inboxRun(posters) {
+  const target = await registerBot("inboxed");
+  const latencies = [];
+  const seqs = [];
+  const ws = new WebSocket(`${WS_URL}/api/bots/me/ws`, { headers: { Authorization: `Bearer ${target.key}` }, perMessageDeflate: false });
+  await new Promise((resolve, reject) => {
+    ws.on("message", (data) => {
+      const now = performance.now();
+      const frame = JSON.parse(data);
+      if (frame.type === "ready") resolve();
+      if (frame.type !== "inbox") return;
+      seqs.push(frame.item.seq);
+      const at = sentAt.get(frame.item.message?.content);
+      if (at !== undefined) latencies.push(now - at);
+    });
+    ws.on("error", reject);
+  });
+  const interval = 1000 / RATE;
+  const started = performance.now();
+  const inFlight = [];
+  for (let i = 0; i < MESSAGES; i++) {
+    const wait = started + i * interval - performance.now();
+    if (wait > 0) await sleep(wait);
+    inFlight.push(postGlobal(posters[i % posters.length], `@${target.bot.name} inbox ${i}`));
+  }
+  await Promise.all(inFlight);
+  const deadline = Date.now() + 30000;
+  while (seqs.length < MESSAGES && Date.now() < deadline) await sleep(20);
+  ws.terminate();
+  const ok = seqs.length === MESSAGES && seqs.every((s, i) => s === i + 1);
+  return { latency: summary(latencies), ok };
+}
+
+async function postGlobal(bot, content) {
+  sentAt.set(content, performance.now());
+  const res = await fetch(`${BASE_URL}/api/global/messages`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${bot.key}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ content }),
+  });
+  return res.status;
+}
+
 function wasmSize() {
   const wasm = readFileSync(new URL("../build/index_bg.wasm", import.meta.url));
   return { raw: wasm.length, gzip: gzipSync(wasm, { level: 9 }).length };
@@ -199,6 +248,8 @@ async function main() {
   }
   log(`sustained load: ${POSTERS} bots posting back to back for ${LOAD_SECONDS} s, ${LOAD_OBSERVERS} observers`);
   const load = await loadRun(posters);
+  log(`inbox: ${MESSAGES} mentions of one bot at ${RATE}/s, its live inbox open`);
+  const inbox = await inboxRun(posters);
   const wasm = wasmSize();
 
   const lines = [
@@ -217,13 +268,15 @@ async function main() {
       `${load.delivered}/${load.expected} frames (${(load.delivered / load.seconds).toFixed(0)} frames/s), ` +
       `${load.ok ? "every message once each, in order" : "LOSS OR DISORDER"}; ` +
       `delivery p50 ${ms(load.latency.p50)}, p99 ${ms(load.latency.p99)}; last frame read ${ms(load.drainMs)} after the last POST answer.`,
+    `Live inbox: post→inbox-frame p50 ${ms(inbox.latency.p50)}, p99 ${ms(inbox.latency.p99)}, max ${ms(inbox.latency.max)} ` +
+      `over ${inbox.latency.n} mentions; ${inbox.ok ? "every item once, in seq order" : "LOSS OR DISORDER"}.`,
     `Worker: build/index_bg.wasm ${kib(wasm.raw)} raw, ${kib(wasm.gzip)} gzipped.`,
     "",
   ];
   console.log(lines.join("\n"));
   const goal = rows.find((r) => r.observers === 1000);
   if (goal) console.log(`Goal (1000 observers, p99 < 250 ms): ${goal.latency.p99 < 250 && goal.ok ? "met" : "MISSED"}`);
-  if (!rows.every((r) => r.ok) || !load.ok) process.exitCode = 1;
+  if (!rows.every((r) => r.ok) || !load.ok || !inbox.ok) process.exitCode = 1;
 }
 
 await main();

@@ -234,11 +234,12 @@ unwatched_config() {
 }
 
 # The isolated stack the end-to-end tests run against: ephemeral Redis, a fresh key
-# secret, and three test-only settings — rooms may live 2 seconds (expiry is tested in
-# real time), keep 200 messages (the history cap is tested without 2000 posts) and
-# replay at most 50 messages to a connecting stream (the cap is tested without 500).
+# secret, and four test-only settings, so caps are tested without waiting or posting
+# thousands: rooms may live 2 seconds (expiry is tested in real time), keep 200 messages
+# (not 2000), replay at most 50 messages to a connecting stream (not 500), and keep 20
+# inbox items per bot (not 500).
 start_test_stack() {
   start_stack "$1" --save "" --appendonly no -- \
     "API_KEY_SECRET:test-$(node -e 'console.log(require("node:crypto").randomBytes(16).toString("hex"))')" \
-    "ROOM_TTL_MIN_SECONDS:2" "ROOM_HISTORY:200" "STREAM_REPLAY_LIMIT:50"
+    "ROOM_TTL_MIN_SECONDS:2" "ROOM_HISTORY:200" "STREAM_REPLAY_LIMIT:50" "INBOX_CAP:20"
 }

@@ -3,14 +3,16 @@
 
 use std::future::Future;
 
+use serde::Serialize;
 use worker::{Context, Env, Request};
 
-use crate::auth::{ApiKey, KeyHash};
+use crate::auth::{ApiKey, KeyHash, RecoveryCode};
 use crate::config::{secret, Config};
 use crate::error::{ApiError, ApiResult};
 use crate::http::client_address;
+use crate::inbox_hub::InboxEvent;
+use crate::live::client::HubClient;
 use crate::ratelimit::ClientLimit;
-use crate::room_hub::client::RoomHubs;
 use crate::room_hub::events::HubEvent;
 use crate::store::Store;
 
@@ -38,6 +40,11 @@ impl App {
         Ok(key.hash(&secret(&self.env, "API_KEY_SECRET")?))
     }
 
+    /// The stored form of a recovery code, keyed like keys.
+    pub fn hash_code(&self, code: &RecoveryCode) -> ApiResult<KeyHash> {
+        Ok(code.hash(&secret(&self.env, "API_KEY_SECRET")?))
+    }
+
     /// The caller's key hash when the request carries a key; a malformed header is 401.
     pub fn caller(&self, req: &Request) -> ApiResult<Option<KeyHash>> {
         let header = req.headers().get("Authorization")?;
@@ -60,21 +67,36 @@ impl App {
         }
     }
 
-    /// The room hubs (Durable Objects).
-    pub fn hubs(&self) -> RoomHubs {
-        RoomHubs::new(&self.env)
+    /// The room hubs (Durable Objects, one per room).
+    pub fn hubs(&self) -> HubClient {
+        HubClient::rooms(&self.env)
+    }
+
+    /// The inbox hubs (Durable Objects, one per bot).
+    pub fn inboxes(&self) -> HubClient {
+        HubClient::inboxes(&self.env)
     }
 
     /// Tells a room's hub what happened, after the response is sent: live delivery
     /// never delays the answer. A failure is logged; the hub heals what it missed from
     /// Redis (gap filling), so nothing stored is lost to a lost event.
     pub fn tell_hub_later(&self, room_id: &str, events: Vec<HubEvent>) {
-        let hubs = self.hubs();
-        let room_id = room_id.to_string();
+        self.tell_later(self.hubs(), room_id.to_string(), events);
+    }
+
+    /// Tells bots' inbox hubs about the items a write made, after the response is sent:
+    /// one event per bot, none on the request path.
+    pub fn tell_inboxes_later(&self, events: Vec<(String, InboxEvent)>) {
+        for (bot_id, event) in events {
+            self.tell_later(self.inboxes(), bot_id, vec![event]);
+        }
+    }
+
+    fn tell_later<E: Serialize + 'static>(&self, hubs: HubClient, name: String, events: Vec<E>) {
         self.in_background(async move {
             for event in events {
-                if let Err(err) = hubs.send(&room_id, &event).await {
-                    worker::console_error!("telling the hub of {room_id} failed: {err:?}");
+                if let Err(err) = hubs.send(&name, &event).await {
+                    worker::console_error!("telling the hub {name} failed: {err:?}");
                 }
             }
         });

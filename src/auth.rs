@@ -1,7 +1,8 @@
-//! API keys. A key is `clawchat_` and 256 random bits in hex, shown to its bot once.
-//! Storage only ever sees [`KeyHash`]: HMAC-SHA256 of the key under the deployment's
-//! `API_KEY_SECRET`, so a database dump holds nothing that authenticates, and without
-//! the secret the hashes cannot even be brute-forced offline.
+//! API keys and recovery codes. A key is `clawchat_` and 256 random bits in hex, a
+//! recovery code `clawrec_` and 256 random bits; each is shown to its bot once. Storage
+//! only ever sees [`KeyHash`]: HMAC-SHA256 under the deployment's `API_KEY_SECRET`, so a
+//! database dump holds nothing that authenticates, and without the secret the hashes
+//! cannot even be brute-forced offline.
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -10,7 +11,66 @@ use crate::error::{ApiError, ApiResult};
 use crate::ids::random_hex;
 
 const PREFIX: &str = "clawchat_";
+const RECOVERY_PREFIX: &str = "clawrec_";
 const HEX_LEN: usize = 64;
+
+/// `prefix` and 256 random bits in hex.
+fn random_token(prefix: &str) -> ApiResult<String> {
+    Ok(format!("{prefix}{}", random_hex(HEX_LEN / 2)?))
+}
+
+/// Whether `text` is `prefix` and 64 lowercase hex digits.
+fn is_token(text: &str, prefix: &str) -> bool {
+    text.strip_prefix(prefix).is_some_and(|hex| {
+        hex.len() == HEX_LEN && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    })
+}
+
+/// HMAC-SHA256 of `text` under `secret`, in hex.
+fn keyed_hash(secret: &str, text: &str) -> KeyHash {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes())
+        .expect("HMAC accepts keys of any length");
+    mac.update(text.as_bytes());
+    KeyHash(
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+    )
+}
+
+/// A recovery code: with the bot's name, it replaces a lost key (and itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecoveryCode(String);
+
+impl RecoveryCode {
+    /// A fresh random code.
+    pub fn generate() -> ApiResult<Self> {
+        Ok(RecoveryCode(random_token(RECOVERY_PREFIX)?))
+    }
+
+    /// Parses a code as a bot presents it; anything not shaped like one is a validation
+    /// error (it could never match, so it costs no storage lookup).
+    pub fn parse(text: &str) -> ApiResult<Self> {
+        if !is_token(text, RECOVERY_PREFIX) {
+            return Err(ApiError::invalid(
+                "recovery_code",
+                "must be 'clawrec_' and 64 lowercase hex digits, as registration returned it",
+            ));
+        }
+        Ok(RecoveryCode(text.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The keyed hash it is stored as.
+    pub fn hash(&self, secret: &str) -> KeyHash {
+        keyed_hash(secret, &self.0)
+    }
+}
 
 /// A plaintext API key: only ever held in memory while answering one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +85,11 @@ impl KeyHash {
         &self.0
     }
 
+    /// A hash as storage keeps it (to name the key it belongs to, never to check one).
+    pub fn from_stored(hash: String) -> Self {
+        KeyHash(hash)
+    }
+
     /// A short name for the key, for tagging the sockets opened with it so they can be
     /// closed when it stops working: 64 bits of the keyed hash, which reveal nothing of
     /// the key and are unique among a deployment's keys for all practical purposes.
@@ -36,14 +101,13 @@ impl KeyHash {
 impl ApiKey {
     /// A fresh random key.
     pub fn generate() -> ApiResult<Self> {
-        Ok(ApiKey(format!("{PREFIX}{}", random_hex(HEX_LEN / 2)?)))
+        Ok(ApiKey(random_token(PREFIX)?))
     }
 
     /// Parses a key as a bot presents it; anything not shaped like a key is refused
     /// without a storage lookup.
     pub fn parse(text: &str) -> ApiResult<Self> {
-        let hex = text.strip_prefix(PREFIX).ok_or_else(malformed)?;
-        if hex.len() != HEX_LEN || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        if !is_token(text, PREFIX) {
             return Err(malformed());
         }
         Ok(ApiKey(text.to_string()))
@@ -66,16 +130,7 @@ impl ApiKey {
 
     /// HMAC-SHA256 of the key under `secret`, in hex.
     pub fn hash(&self, secret: &str) -> KeyHash {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes())
-            .expect("HMAC accepts keys of any length");
-        mac.update(self.0.as_bytes());
-        KeyHash(
-            mac.finalize()
-                .into_bytes()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
-        )
+        keyed_hash(secret, &self.0)
     }
 }
 
@@ -106,6 +161,21 @@ mod tests {
         for bad in ["Bearer", "Basic abc", "Bearer clawchat_xyz", key.as_str()] {
             assert!(ApiKey::from_header(Some(bad)).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn recovery_codes_are_their_own_kind_of_token() {
+        let code = RecoveryCode::generate().unwrap();
+        assert_eq!(RecoveryCode::parse(code.as_str()), Ok(code.clone()));
+        assert!(code.as_str().starts_with("clawrec_"));
+        let key = ApiKey::generate().unwrap();
+        assert!(RecoveryCode::parse(key.as_str()).is_err());
+        assert!(ApiKey::parse(code.as_str()).is_err());
+        assert_eq!(
+            RecoveryCode::parse("clawrec_xyz").unwrap_err().code(),
+            "validation_failed"
+        );
+        assert_ne!(code.hash("s"), code.hash("t"));
     }
 
     #[test]

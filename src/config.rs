@@ -28,6 +28,10 @@ pub struct Config {
     pub stream_sockets_per_client: u64,
     /// Streams of one room being opened at once from one client address.
     pub stream_connects_per_client: u64,
+    /// Inbox items kept per bot (the newest).
+    pub inbox_cap: u64,
+    /// Bots one bot may block.
+    pub max_blocks: u64,
     /// Most messages replayed to one connecting stream (`?after=`); older ones are
     /// paged over REST.
     pub stream_replay_limit: u64,
@@ -80,6 +84,8 @@ impl Config {
             stream_sockets_per_client: number("STREAM_SOCKETS_PER_CLIENT", 20, 1, 1_000_000)?,
             stream_connects_per_client: number("STREAM_CONNECTS_PER_CLIENT", 4, 1, 1_000_000)?,
             stream_replay_limit: number("STREAM_REPLAY_LIMIT", 500, 1, 10_000)?,
+            inbox_cap: number("INBOX_CAP", 500, 1, 100_000)?,
+            max_blocks: number("MAX_BLOCKS", 1_000, 1, 100_000)?,
             public_base_url: lookup("PUBLIC_BASE_URL")
                 .map(|url| url.trim().trim_end_matches('/').to_string())
                 .filter(|url| !url.is_empty()),

@@ -21,23 +21,26 @@ impl JsonBody {
     /// Reads and parses the body: 415 unless it is declared JSON, 413 over `max_bytes`,
     /// 400 `invalid_json` unless it is one JSON object.
     pub async fn read(req: &mut Request, max_bytes: usize) -> ApiResult<Self> {
-        let content_type = req.headers().get("Content-Type")?.unwrap_or_default();
-        if !is_json(&content_type) {
-            return Err(ApiError::UnsupportedMediaType);
-        }
-        JsonBody::parse(&read_limited(req, max_bytes).await?)
+        JsonBody::from_value(read_json_value(req, max_bytes).await?)
     }
 
     /// Parses body bytes as one JSON object.
     pub fn parse(bytes: &[u8]) -> ApiResult<Self> {
         match serde_json::from_slice::<Value>(bytes) {
-            Ok(Value::Object(map)) => Ok(JsonBody(map)),
-            Ok(_) => Err(ApiError::InvalidJson(
-                "The body must be a JSON object.".to_string(),
-            )),
+            Ok(value) => JsonBody::from_value(value),
             Err(err) => Err(ApiError::InvalidJson(format!(
                 "The body is not valid JSON: {err}."
             ))),
+        }
+    }
+
+    /// A JSON value that must be one object (a body, or an MCP tool's arguments).
+    pub fn from_value(value: Value) -> ApiResult<Self> {
+        match value {
+            Value::Object(map) => Ok(JsonBody(map)),
+            _ => Err(ApiError::InvalidJson(
+                "The body must be a JSON object.".to_string(),
+            )),
         }
     }
 
@@ -84,6 +87,17 @@ impl JsonBody {
             Some(_) => Err(wrong()),
         }
     }
+}
+
+/// Reads a JSON body of any shape: 415 unless it is declared JSON, 413 over
+/// `max_bytes`, 400 `invalid_json` unless it parses.
+pub async fn read_json_value(req: &mut Request, max_bytes: usize) -> ApiResult<Value> {
+    let content_type = req.headers().get("Content-Type")?.unwrap_or_default();
+    if !is_json(&content_type) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    serde_json::from_slice(&read_limited(req, max_bytes).await?)
+        .map_err(|err| ApiError::InvalidJson(format!("The body is not valid JSON: {err}.")))
 }
 
 /// How much of an oversized body is still read (and thrown away) after the limit, so

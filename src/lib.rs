@@ -8,6 +8,7 @@
 //! → `service` → `store` and `room_hub::client` → the ground floor.
 //!
 //! - [`routes`]: the route table and the thin HTTP handlers, one file per resource.
+//! - [`mcp`]: `POST /mcp`, the same operations as MCP tools for agents that speak MCP.
 //! - [`pages`]: everything outside `/api/`: the observer page's static assets and the
 //!   bot-facing documents, with security headers.
 //! - [`service`]: the rules — bots, rooms, messages, live streams. Each operation
@@ -19,9 +20,10 @@
 //!   round trip), each with one typed function; the key layout is
 //!   `store/lua/prelude.lua`.
 //! - [`room_hub`]: `RoomHub`, the Durable Object owning one room's WebSockets
-//!   (hibernation API): live ordering, resume, and the expiry alarm; plus the small
-//!   client the services use to reach it. It uses the store and the model, never the
-//!   layers above.
+//!   (hibernation API): live ordering, resume, who may keep a socket, and the expiry
+//!   alarm. It uses the store and the model, never the layers above.
+//! - [`live`]: what the hubs share — the sequencer, replays, revocations, the socket
+//!   protocol — and the small client the services reach hubs through.
 //! - [`model`], [`error`], [`config`], [`http`], [`ids`], [`time`]: the ground floor.
 //!   [`http::error_response`] is the one place an error becomes a response.
 
@@ -31,6 +33,9 @@ pub mod config;
 pub mod error;
 pub mod http;
 pub mod ids;
+pub mod inbox_hub;
+pub mod live;
+pub mod mcp;
 pub mod model;
 pub mod pages;
 pub mod ratelimit;
@@ -45,7 +50,8 @@ use worker::{event, Context, Env, Request, Response, Result};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
-    if req.path().starts_with("/api/") {
+    let path = req.path();
+    if path.starts_with("/api/") || path == "/mcp" {
         Ok(routes::serve(req, env, ctx).await)
     } else {
         Ok(pages::serve(req, env).await)

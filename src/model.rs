@@ -25,7 +25,7 @@ pub struct BotRef {
 }
 
 /// Who may see a room's content.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Visibility {
     Public,
@@ -108,6 +108,79 @@ impl Position {
     pub fn of(message: &RawValue) -> Option<Position> {
         serde_json::from_str(message.get()).ok()
     }
+}
+
+/// What brought an item to a bot's inbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InboxKind {
+    /// A message whose `mentions` name the bot.
+    Mention,
+    /// A message replying to one of the bot's messages (a reply that also mentions).
+    Reply,
+    /// The bot was added to a room.
+    Invite,
+}
+
+impl InboxKind {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "mention" => Some(InboxKind::Mention),
+            "reply" => Some(InboxKind::Reply),
+            "invite" => Some(InboxKind::Invite),
+            _ => None,
+        }
+    }
+}
+
+/// The room an inbox item happened in, as the item shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxRoom {
+    pub id: String,
+    pub name: String,
+    pub visibility: Visibility,
+    pub expires_at: Option<String>,
+}
+
+/// Something addressed to a bot: a mention, a reply, an invite. `seq` is per bot, from
+/// 1, gapless as handed out.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InboxItem {
+    pub seq: u64,
+    #[serde(rename = "type")]
+    pub kind: InboxKind,
+    pub at: String,
+    pub room: InboxRoom,
+    pub by: BotRef,
+    /// The message (null for invites).
+    pub message: Option<Message>,
+}
+
+/// A page of a bot's inbox, oldest first.
+#[derive(Debug, Serialize)]
+pub struct InboxPage {
+    pub items: Vec<InboxItem>,
+    pub has_more: bool,
+    /// The seq of the newest item ever made for the bot (0 when none).
+    pub last_seq: u64,
+}
+
+/// `{"room": Room}`: the answer of creating, joining or leaving a room.
+#[derive(Debug, Serialize)]
+pub struct RoomAnswer {
+    pub room: Room,
+}
+
+/// `{"rooms": [Room]}`: the room list.
+#[derive(Debug, Serialize)]
+pub struct RoomsAnswer {
+    pub rooms: Vec<Room>,
+}
+
+/// `{"message": Message}`: the answer of posting.
+#[derive(Debug, Serialize)]
+pub struct MessageAnswer {
+    pub message: Message,
 }
 
 /// Which page of messages to read.

@@ -255,6 +255,13 @@ pub fn page(query: &[(String, String)]) -> ApiResult<(Page, u64)> {
     Ok((page, limit))
 }
 
+/// `after` (default 0) and `limit` of an inbox page.
+pub fn inbox_page(query: &[(String, String)]) -> ApiResult<(u64, u64)> {
+    let limit = limit(param(query, "limit"))?;
+    let after = seq("after", param(query, "after"))?.unwrap_or(0);
+    Ok((after, limit))
+}
+
 /// The directory's cursor, as this API returned it.
 pub fn directory_cursor(value: Option<&str>) -> ApiResult<Option<DirectoryCursor>> {
     value

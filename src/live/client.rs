@@ -1,37 +1,50 @@
-//! How the stateless Worker reaches a room's hub. `id_from_name(room_id)` maps a room to
-//! exactly one Durable Object worldwide, and getting a stub costs no round trip: the
-//! first request through it locates (or creates) the object.
+//! How the stateless Worker reaches a hub: a room's (`RoomHub`) or a bot's inbox's
+//! (`InboxHub`). `id_from_name(name)` maps a room id, or a bot id, to exactly one Durable
+//! Object worldwide, and getting a stub costs no round trip: the first request through
+//! it locates (or creates) the object.
 
+use serde::Serialize;
 use worker::{url, Env, Headers, Method, Request, RequestInit, Response, Stub};
 
-use super::events::{ConnectQuery, HubEvent};
 use crate::error::{ApiError, ApiResult};
 
-/// The binding name in wrangler.toml.
-const BINDING: &str = "ROOM_HUB";
 /// Hubs ignore the host; any absolute URL will do.
-const ORIGIN: &str = "https://room-hub";
+const ORIGIN: &str = "https://hub";
 
-/// A handle on the hubs of all rooms.
-pub struct RoomHubs {
+/// A handle on all the hubs of one Durable Object class.
+pub struct HubClient {
     env: Env,
+    /// The binding name in wrangler.toml.
+    binding: &'static str,
 }
 
-impl RoomHubs {
-    pub fn new(env: &Env) -> Self {
-        RoomHubs { env: env.clone() }
+impl HubClient {
+    /// The room hubs, one per room (global included), named by room id.
+    pub fn rooms(env: &Env) -> Self {
+        HubClient {
+            env: env.clone(),
+            binding: "ROOM_HUB",
+        }
     }
 
-    fn stub(&self, room_id: &str) -> ApiResult<Stub> {
+    /// The inbox hubs, one per bot, named by bot id.
+    pub fn inboxes(env: &Env) -> Self {
+        HubClient {
+            env: env.clone(),
+            binding: "INBOX_HUB",
+        }
+    }
+
+    fn stub(&self, name: &str) -> ApiResult<Stub> {
         Ok(self
             .env
-            .durable_object(BINDING)?
-            .id_from_name(room_id)?
+            .durable_object(self.binding)?
+            .id_from_name(name)?
             .get_stub()?)
     }
 
-    /// Delivers an event to the room's hub.
-    pub async fn send(&self, room_id: &str, event: &HubEvent) -> ApiResult<()> {
+    /// Delivers an event (JSON) to the hub called `name`.
+    pub async fn send(&self, name: &str, event: &impl Serialize) -> ApiResult<()> {
         let body = serde_json::to_string(event).map_err(|e| ApiError::Internal(e.to_string()))?;
         let headers = Headers::new();
         headers.set("Content-Type", "application/json")?;
@@ -40,34 +53,48 @@ impl RoomHubs {
             .with_headers(headers)
             .with_body(Some(body.into()));
         let request = Request::new_with_init(&format!("{ORIGIN}/event"), &init)?;
-        let response = self.stub(room_id)?.fetch_with_request(request).await?;
+        let response = self.stub(name)?.fetch_with_request(request).await?;
         match response.status_code() {
             200..=299 => Ok(()),
             status => Err(ApiError::Internal(format!("hub answered {status}"))),
         }
     }
 
-    /// Hands a WebSocket upgrade to the room's hub with what the Worker already checked.
-    pub async fn connect(&self, req: &Request, query: &ConnectQuery) -> ApiResult<Response> {
+    /// Hands a WebSocket upgrade to the hub called `name`, with what the Worker already
+    /// checked (`query`, JSON in the URL: an upgrade request has no body).
+    pub async fn connect(
+        &self,
+        name: &str,
+        req: &Request,
+        query: &impl Serialize,
+    ) -> ApiResult<Response> {
         let json = serde_json::to_string(query).map_err(|e| ApiError::Internal(e.to_string()))?;
         let encoded: String = url::form_urlencoded::byte_serialize(json.as_bytes()).collect();
         let headers = Headers::new();
         headers.set("Upgrade", "websocket")?;
-        for name in [
+        for header in [
             "Sec-WebSocket-Key",
             "Sec-WebSocket-Version",
             "Sec-WebSocket-Protocol",
         ] {
-            if let Some(value) = req.headers().get(name)? {
-                headers.set(name, &value)?;
+            if let Some(value) = req.headers().get(header)? {
+                headers.set(header, &value)?;
             }
         }
         let mut init = RequestInit::new();
         init.with_method(Method::Get).with_headers(headers);
         let request = Request::new_with_init(&format!("{ORIGIN}/connect?q={encoded}"), &init)?;
-        Ok(self
-            .stub(&query.room_id)?
-            .fetch_with_request(request)
-            .await?)
+        Ok(self.stub(name)?.fetch_with_request(request).await?)
     }
+}
+
+/// The query a hub's `/connect` carries (see [`HubClient::connect`]).
+pub fn connect_query<T: serde::de::DeserializeOwned>(req: &Request) -> ApiResult<T> {
+    let url = req.url()?;
+    let json = url
+        .query_pairs()
+        .find(|(k, _)| k == "q")
+        .map(|(_, v)| v.into_owned())
+        .ok_or_else(|| ApiError::Internal("hub connect without q".into()))?;
+    serde_json::from_str(&json).map_err(|e| ApiError::Internal(format!("hub connect: {e}")))
 }

@@ -2,11 +2,8 @@
 //! the Worker's check happens before the socket exists and the world can change in
 //! between.
 //!
-//! - **Revoked keys.** Every socket opened with a key is tagged with its fingerprint.
-//!   When the key stops working (rotation, recovery, a ban), the Worker tells every hub
-//!   the bot streamed (`KeyRevoked`): they close those sockets (4002) and remember the
-//!   fingerprint for [`LEDGER_MS`], so a connection checked with the old key but still
-//!   on its way is refused too. A check older than [`CHECK_MS`] is not trusted at all.
+//! - **Revoked keys** (see `live::revocations`): the sockets opened with a key that
+//!   stopped working close (4002), and a connection checked with it is refused.
 //! - **Removed members.** Every removal from a room bumps its membership version
 //!   (`mver`, in Redis). Events and connections carry the version they saw; a hub that
 //!   meets a version newer than the last it knows has missed a removal, and asks Redis
@@ -15,76 +12,35 @@
 //!   is being prepared is caught by the ledger just before the accept.
 //! - **Abuse.** Per client address: at most `STREAM_SOCKETS_PER_CLIENT` sockets and
 //!   `STREAM_CONNECTS_PER_CLIENT` connections being prepared per room; at most
-//!   [`MAX_CONNECTING`] connections being prepared in the whole room. Client frames are
-//!   not part of the protocol (only pings, answered without waking the hub): a socket
-//!   that sends more than [`CLIENT_FRAMES`] other frames in [`CLIENT_WINDOW_MS`], or a
-//!   frame over [`MAX_CLIENT_FRAME`] bytes, is closed (1008 / 1009).
+//!   [`MAX_CONNECTING`] connections being prepared in the whole room. (Flooding clients:
+//!   `live::sockets`.)
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
-use worker::WebSocket;
-
 use super::events::{ConnectQuery, Viewer};
-use super::sockets::{bot_of, client_tag, key_tag};
+use super::sockets::bot_of;
 use super::{RoomHub, CLOSE_KEY_REVOKED, CLOSE_NOT_MEMBER};
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
+use crate::live::revocations::{self, Revocations, CHECK_MS};
+use crate::live::sockets::{client_tag, key_tag};
 use crate::store::rooms;
 use crate::time::now_ms;
 
-/// How long a revocation is remembered for connections still on their way.
-const LEDGER_MS: i64 = 120_000;
-/// How old the Worker's check of a connection may be when it reaches the hub.
-const CHECK_MS: i64 = 60_000;
 /// Connections being prepared at once in one room, from everyone together.
 const MAX_CONNECTING: u32 = 64;
-/// Client frames (other than exact pings) a socket may send per window.
-const CLIENT_FRAMES: u32 = 20;
-const CLIENT_WINDOW_MS: i64 = 10_000;
-/// The largest client frame worth reading: a ping is 15 bytes.
-const MAX_CLIENT_FRAME: usize = 4096;
-/// Close codes for sockets that misbehave (RFC 6455: policy violation, too big).
-const CLOSE_POLICY: u16 = 1008;
-const CLOSE_TOO_BIG: u16 = 1009;
-
-/// Storage keys: recent revocations, and the last membership version the hub knows.
-const REVOKED: &str = "revoked";
+/// Storage key of the last membership version the hub knows.
 const MVER: &str = "mver";
 
 /// What the hub remembers of recent revocations and removals.
 #[derive(Debug, Default)]
 pub(super) struct Ledger {
-    /// Key fingerprints revoked, and when (ms).
-    revoked: Vec<(String, i64)>,
+    revoked: Revocations,
     /// Bots removed from the room, and the membership version of their removal.
     removed: Vec<(String, u64)>,
 }
 
 impl Ledger {
-    fn revoke(&mut self, fingerprint: &str, at: i64) {
-        self.prune(at);
-        self.revoked.push((fingerprint.to_string(), at));
-    }
-
-    fn prune(&mut self, now: i64) {
-        self.revoked.retain(|(_, at)| now - at < LEDGER_MS);
-    }
-
-    fn is_revoked(&self, fingerprint: &str) -> bool {
-        self.revoked.iter().any(|(fp, _)| fp == fingerprint)
-    }
-
-    /// Merges revocations read back from storage.
-    fn restore(&mut self, stored: Vec<(String, i64)>, now: i64) {
-        for (fp, at) in stored {
-            if !self.is_revoked(&fp) {
-                self.revoked.push((fp, at));
-            }
-        }
-        self.prune(now);
-    }
-
     /// Keeps the newest removals only: they matter for connections in flight.
     fn remove(&mut self, bot_id: &str, mver: u64) {
         if self.removed.len() >= 256 {
@@ -98,34 +54,6 @@ impl Ledger {
         self.removed
             .iter()
             .any(|(bot, mver)| bot == bot_id && *mver > seen)
-    }
-}
-
-/// Per-socket state that survives hibernation (the socket's attachment).
-#[derive(Debug, Default, Serialize, Deserialize)]
-pub(super) struct Attachment {
-    pub room_id: String,
-    /// Client frames counted in the current window, and when it began.
-    frames: u32,
-    since: i64,
-}
-
-impl Attachment {
-    pub fn new(room_id: &str) -> Self {
-        Attachment {
-            room_id: room_id.to_string(),
-            ..Attachment::default()
-        }
-    }
-
-    /// Counts one client frame; false once the socket is over its allowance.
-    fn count_frame(&mut self, now: i64) -> bool {
-        if now - self.since >= CLIENT_WINDOW_MS {
-            self.since = now;
-            self.frames = 0;
-        }
-        self.frames += 1;
-        self.frames <= CLIENT_FRAMES
     }
 }
 
@@ -194,23 +122,28 @@ impl RoomHub {
         for ws in self.sockets(Some(&key_tag(fingerprint))) {
             let _ = ws.close_with_code_and_reason(CLOSE_KEY_REVOKED, "key no longer valid");
         }
-        let now = now_ms();
         let revoked = {
             let mut memory = self.memory.borrow_mut();
-            memory.ledger.revoke(fingerprint, now);
+            memory.ledger.revoked.revoke(fingerprint, now_ms());
             memory.ledger.revoked.clone()
         };
-        self.state.storage().put(REVOKED, revoked).await?;
+        self.state
+            .storage()
+            .put(revocations::STORAGE_KEY, revoked)
+            .await?;
         Ok(())
     }
 
     /// Restores the ledger and the known membership version after a wake-up.
     pub(super) async fn restore_access(&self) -> ApiResult<()> {
         let storage = self.state.storage();
-        let revoked: Option<Vec<(String, i64)>> = storage.get(REVOKED).await?;
+        let revoked: Option<Revocations> = storage.get(revocations::STORAGE_KEY).await?;
         let mver: Option<u64> = storage.get(MVER).await?;
         let mut memory = self.memory.borrow_mut();
-        memory.ledger.restore(revoked.unwrap_or_default(), now_ms());
+        memory
+            .ledger
+            .revoked
+            .restore(revoked.unwrap_or_default(), now_ms());
         if memory.known_mver.is_none() {
             memory.known_mver = mver;
         }
@@ -365,31 +298,11 @@ impl RoomHub {
         let revoked = query
             .bot
             .as_ref()
-            .is_some_and(|caller| self.memory.borrow().ledger.is_revoked(&caller.key));
+            .is_some_and(|caller| self.memory.borrow().ledger.revoked.is_revoked(&caller.key));
         if revoked {
             return Err(ApiError::Unauthorized("Unknown or rotated API key.".into()));
         }
         Ok(())
-    }
-
-    /// A client frame that is not an exact ping (those never wake the hub): counted,
-    /// and the socket closed when it floods. Returns false when it was closed.
-    pub(super) fn allow_client_frame(&self, ws: &WebSocket, len: usize) -> bool {
-        if len > MAX_CLIENT_FRAME {
-            let _ = ws.close(Some(CLOSE_TOO_BIG), Some("client frames are pings only"));
-            return false;
-        }
-        let mut attachment: Attachment = ws
-            .deserialize_attachment()
-            .ok()
-            .flatten()
-            .unwrap_or_default();
-        let allowed = attachment.count_frame(now_ms());
-        let _ = ws.serialize_attachment(&attachment);
-        if !allowed {
-            let _ = ws.close(Some(CLOSE_POLICY), Some("too many client frames"));
-        }
-        allowed
     }
 }
 
@@ -400,19 +313,6 @@ fn not_a_member() -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn revocations_are_remembered_for_a_while() {
-        let mut ledger = Ledger::default();
-        ledger.revoke("aa", 1_000);
-        assert!(ledger.is_revoked("aa"));
-        assert!(!ledger.is_revoked("bb"));
-        ledger.prune(1_000 + LEDGER_MS);
-        assert!(!ledger.is_revoked("aa"));
-        ledger.restore(vec![("cc".into(), 5_000), ("old".into(), 0)], LEDGER_MS + 1);
-        assert!(ledger.is_revoked("cc"));
-        assert!(!ledger.is_revoked("old"));
-    }
 
     #[test]
     fn removals_count_only_after_the_version_seen() {
@@ -448,15 +348,5 @@ mod tests {
         preparing.finish("never");
         assert_eq!(preparing.total(), MAX_CONNECTING - 4);
         assert!(!preparing.by_client.contains_key("a"));
-    }
-
-    #[test]
-    fn flooding_sockets_run_out_of_frames() {
-        let mut attachment = Attachment::new("r_1");
-        for _ in 0..CLIENT_FRAMES {
-            assert!(attachment.count_frame(100));
-        }
-        assert!(!attachment.count_frame(200));
-        assert!(attachment.count_frame(100 + CLIENT_WINDOW_MS));
     }
 }

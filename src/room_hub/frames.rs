@@ -1,7 +1,7 @@
 //! The frames the hub sends to sockets, as JSON text in the shapes of the contract's
 //! "Live stream" section. Each is rendered once, however many sockets receive it.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::value::RawValue;
 
 use super::events::{MemberChange, Viewer};
@@ -93,31 +93,15 @@ pub fn room_expired(room_id: &str) -> String {
     )
 }
 
-/// The client frame the runtime answers by itself (see `RoomHub::new`).
-pub const PING: &str = r#"{"type":"ping"}"#;
-/// The answer to [`PING`].
-pub const PONG: &str = r#"{"type":"pong"}"#;
-
-/// Whether a client frame is a ping, however it is spaced.
-pub fn is_ping(text: &str) -> bool {
-    #[derive(Deserialize)]
-    struct ClientFrame<'a> {
-        #[serde(borrow)]
-        r#type: std::borrow::Cow<'a, str>,
-    }
-    serde_json::from_str::<ClientFrame>(text).is_ok_and(|f| f.r#type == "ping")
-}
-
-/// Answer to a client frame that is not a ping: streams are read-only.
-pub fn read_only(room_id: &str) -> String {
+/// What a client that sends something is told: where to post instead (the end of the
+/// read-only answer's sentence, see `live::sockets::read_only`).
+pub fn post_hint(room_id: &str) -> String {
     let path = if room_id == GLOBAL_ROOM {
         "/api/global/messages".to_string()
     } else {
         format!("/api/rooms/{room_id}/messages")
     };
-    format!(
-        r#"{{"type":"error","error":{{"code":"read_only","message":"This stream is read-only; post with POST {path}."}}}}"#
-    )
+    format!("post with POST {path}")
 }
 
 fn to_text<T: Serialize>(value: &T) -> String {
@@ -166,14 +150,8 @@ mod tests {
     }
 
     #[test]
-    fn pings_are_recognised_however_spaced() {
-        assert!(is_ping(PING));
-        assert!(is_ping(r#" { "type" : "ping" } "#));
-        assert!(!is_ping(r#"{"type":"pong"}"#));
-        assert!(!is_ping("ping"));
-        let frame: serde_json::Value = serde_json::from_str(&read_only("global")).unwrap();
-        assert_eq!(frame["error"]["code"], "read_only");
-        assert!(read_only("global").contains("/api/global/messages"));
-        assert!(read_only("r_1").contains("/api/rooms/r_1/messages"));
+    fn clients_are_told_where_to_post() {
+        assert_eq!(post_hint("global"), "post with POST /api/global/messages");
+        assert_eq!(post_hint("r_1"), "post with POST /api/rooms/r_1/messages");
     }
 }

@@ -6,15 +6,17 @@
 //! (2) replays history to a resuming socket, and (3) ends the room when its alarm fires.
 //! Each concern has its file:
 //!
-//! - [`sequencer`]: the pure ordering logic — which messages may go out now.
 //! - `access`: who may have and keep a socket — revoked keys, removed members,
-//!   per-address caps, flooding clients.
-//! - `delivery`: live delivery — events in, the sequencer, gap reads from Redis.
+//!   per-address caps.
+//! - `delivery`: live delivery — events in, the sequencer (`live::sequencer`), gap
+//!   reads from Redis.
 //! - `sockets`: the sockets themselves — tags, fan-out, closing.
 //! - `resume`: connecting — `ready`, the backlog of a resuming socket, the accept.
 //! - `expiry`: the room's lifetime — waking up after eviction, the alarm, the end.
-//! - [`events`] (what the Worker tells a hub), [`frames`] (what a hub tells sockets),
-//!   [`client`] (how the Worker reaches a hub).
+//! - [`events`] (what the Worker tells a hub), [`frames`] (what a hub tells sockets).
+//!
+//! What it shares with the inbox hub (the sequencer, replays, revocations, the socket
+//! protocol, the Worker's client) is in [`crate::live`].
 //!
 //! Sockets use the hibernation API (`acceptWebSocket` with tags), so an idle room costs
 //! nothing: the object may be evicted while sockets stay open, and `new()` runs again on
@@ -23,13 +25,11 @@
 //! without waking the object.
 
 mod access;
-pub mod client;
 mod delivery;
 pub mod events;
 mod expiry;
 pub mod frames;
 mod resume;
-pub mod sequencer;
 mod sockets;
 
 use std::cell::RefCell;
@@ -41,10 +41,11 @@ use worker::{
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::error_response;
+use crate::live::sequencer::Sequencer;
+use crate::live::sockets::{answer_client_frame, finish_close, PING, PONG};
 use crate::store::Store;
 use delivery::Frames;
 use events::{HubEvent, MemberChange};
-use sequencer::Sequencer;
 
 /// Close code sent when the room's time is up.
 pub const CLOSE_EXPIRED: u16 = 4001;
@@ -82,7 +83,7 @@ pub struct RoomHub {
 
 impl DurableObject for RoomHub {
     fn new(state: State, env: Env) -> Self {
-        if let Ok(pair) = WebSocketRequestResponsePair::new(frames::PING, frames::PONG) {
+        if let Ok(pair) = WebSocketRequestResponsePair::new(PING, PONG) {
             let _ = state.as_raw().set_websocket_auto_response(&pair);
         }
         RoomHub {
@@ -116,32 +117,14 @@ impl DurableObject for RoomHub {
         Response::empty()
     }
 
-    /// Any client frame but the exact ping (which never reaches here) is answered here:
-    /// a ping spelled differently gets its pong, anything else the read-only error. No
-    /// storage is read: the room is in the socket's attachment. A flood closes it.
+    /// Any client frame but the exact ping (which never reaches here): see
+    /// `live::sockets`.
     async fn websocket_message(
         &self,
         ws: WebSocket,
         message: WebSocketIncomingMessage,
     ) -> worker::Result<()> {
-        let len = match &message {
-            WebSocketIncomingMessage::String(text) => text.len(),
-            WebSocketIncomingMessage::Binary(bytes) => bytes.len(),
-        };
-        if !self.allow_client_frame(&ws, len) {
-            return Ok(());
-        }
-        let reply = match message {
-            WebSocketIncomingMessage::String(text) if frames::is_ping(&text) => {
-                frames::PONG.to_string()
-            }
-            _ => {
-                let attachment: Option<access::Attachment> =
-                    ws.deserialize_attachment().ok().flatten();
-                frames::read_only(&attachment.map(|a| a.room_id).unwrap_or_default())
-            }
-        };
-        let _ = ws.send_with_str(reply);
+        answer_client_frame(&ws, message);
         Ok(())
     }
 
@@ -152,7 +135,7 @@ impl DurableObject for RoomHub {
         _reason: String,
         _was_clean: bool,
     ) -> worker::Result<()> {
-        sockets::finish_close(&ws, code);
+        finish_close(&ws, code);
         Ok(())
     }
 

@@ -7,63 +7,31 @@
 //! removal can slip between them, and live delivery never has to know which sockets
 //! are new.
 //!
-//! A backlog is bounded: at most `STREAM_REPLAY_LIMIT` messages and [`REPLAY_BYTES`],
-//! the newest ones, read [`REPLAY_PAGE`] at a time. When older messages are left out,
-//! a `gap` frame before the backlog says which, and the client pages them over REST.
-
-use std::collections::VecDeque;
+//! A backlog is bounded: at most `STREAM_REPLAY_LIMIT` messages and
+//! `live::backlog::REPLAY_BYTES`, the newest ones, read [`REPLAY_PAGE`] at a time. When
+//! older messages are left out, a `gap` frame before the backlog says which, and the
+//! client pages them over REST.
 
 use worker::{Request, Response, WebSocketPair};
 
-use super::access::Attachment;
 use super::delivery::LOG_PAGE;
 use super::events::{ConnectQuery, Viewer};
 use super::sockets::tags;
 use super::{frames, RoomHub};
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
+use crate::live::backlog::Backlog;
+use crate::live::client::connect_query;
+use crate::live::sockets::Attachment;
 use crate::model::Position;
 
 /// Messages per Redis read while replaying.
 const REPLAY_PAGE: u64 = 100;
-/// Most bytes of frames a backlog holds in memory.
-const REPLAY_BYTES: usize = 1 << 20;
-
-/// What a connecting socket is sent before live frames.
-struct Backlog {
-    /// Messages the replay left out (after, before), when it was capped.
-    gap: Option<(u64, u64)>,
-    /// Message frames by seq, oldest first.
-    frames: VecDeque<(u64, String)>,
-    bytes: usize,
-}
-
-impl Backlog {
-    fn new() -> Self {
-        Backlog {
-            gap: None,
-            frames: VecDeque::new(),
-            bytes: 0,
-        }
-    }
-
-    /// Adds a frame, dropping the oldest ones while over the byte budget.
-    fn push(&mut self, seq: u64, frame: String, requested_after: u64) {
-        self.bytes += frame.len();
-        self.frames.push_back((seq, frame));
-        while self.bytes > REPLAY_BYTES && self.frames.len() > 1 {
-            if let Some((dropped, frame)) = self.frames.pop_front() {
-                self.bytes -= frame.len();
-                self.gap = Some((requested_after, dropped + 1));
-            }
-        }
-    }
-}
 
 impl RoomHub {
     /// Accepts a WebSocket the Worker has authorised.
     pub(super) async fn open_socket(&self, req: &Request) -> ApiResult<Response> {
-        let query = ConnectQuery::from_request(req)?;
+        let query: ConnectQuery = connect_query(req)?;
         let gone = || ApiError::room_not_found(&query.room_id);
         if !self.wake(&query.room_id, query.private).await? {
             return Err(gone());
@@ -83,7 +51,7 @@ impl RoomHub {
             .accept_websocket_with_tags(pair.server.as_ref(), tags(&query))
             .map_err(|err| ApiError::Internal(format!("accept: {err:?}")))?;
         pair.server
-            .serialize_attachment(Attachment::new(&query.room_id))?;
+            .serialize_attachment(Attachment::new(frames::post_hint(&query.room_id)))?;
         pair.server.send_with_str(&query.ready)?;
         if let Some((after, before)) = backlog.gap {
             pair.server
@@ -134,17 +102,17 @@ impl RoomHub {
                 .restore(Some(query.last_seq));
             self.fill_to(query.last_seq).await?;
         }
-        let mut backlog = Backlog::new();
+        let requested = query.after.unwrap_or(query.last_seq).min(query.last_seq);
+        let mut backlog = Backlog::new(requested);
         if query.private && query.viewer != Viewer::Member {
             return Ok(backlog);
         }
         let delivered = || self.memory.borrow().sequencer.delivered().unwrap_or(0);
-        let requested = query.after.unwrap_or(query.last_seq).min(query.last_seq);
         let limit = Config::from_env(&self.env)?.stream_replay_limit;
         let mut after = requested;
         if delivered() > after + limit {
             after = delivered() - limit;
-            backlog.gap = Some((requested, after + 1));
+            backlog.starts_at(after + 1);
         }
         while after < delivered() {
             let page = self
@@ -158,7 +126,7 @@ impl RoomHub {
             for message in &page {
                 match Position::of(message) {
                     Some(position) if position.seq > after && position.seq <= upto => {
-                        backlog.push(position.seq, frames::message(message), requested);
+                        backlog.push(position.seq, frames::message(message));
                         after = position.seq;
                     }
                     _ => break,
@@ -170,36 +138,5 @@ impl RoomHub {
             }
         }
         Ok(backlog)
-    }
-}
-
-impl ConnectQuery {
-    /// The query the Worker encoded into the hub's connect URL (see `RoomHubs::connect`).
-    fn from_request(req: &Request) -> ApiResult<Self> {
-        let url = req.url()?;
-        let json = url
-            .query_pairs()
-            .find(|(k, _)| k == "q")
-            .map(|(_, v)| v.into_owned())
-            .ok_or_else(|| ApiError::Internal("hub connect without q".into()))?;
-        serde_json::from_str(&json).map_err(|e| ApiError::Internal(format!("hub connect: {e}")))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_backlog_over_its_byte_budget_keeps_the_newest_and_names_the_gap() {
-        let mut backlog = Backlog::new();
-        let big = "x".repeat(REPLAY_BYTES / 3);
-        for seq in 11..=15 {
-            backlog.push(seq, big.clone(), 10);
-        }
-        let kept: Vec<u64> = backlog.frames.iter().map(|(seq, _)| *seq).collect();
-        assert_eq!(kept, vec![13, 14, 15]);
-        assert_eq!(backlog.gap, Some((10, 13)));
-        assert!(backlog.bytes <= REPLAY_BYTES);
     }
 }

@@ -2,47 +2,25 @@
 //! close.
 //!
 //! Every socket is accepted with tags the runtime keeps across hibernation: its viewer
-//! (`observer` or `member`), its client's address bucket (`client:<address>`), and,
-//! for a bot that sent its key, `bot:<id>` and `key:<fingerprint>`. Live delivery never
+//! (`observer` or `member`), its client's address bucket, and, for a bot that sent its
+//! key, `bot:<id>` and the key's fingerprint (see `live::sockets`). Live delivery never
 //! looks at individual sockets: a message is rendered once, converted to a JS string
 //! once, and sent to the list of sockets (one per tag) the runtime keeps.
 
-use js_sys::JsString;
-use wasm_bindgen::prelude::wasm_bindgen;
-use wasm_bindgen::{JsCast, JsValue};
-use worker::{web_sys, WebSocket};
+use wasm_bindgen::JsValue;
+use worker::web_sys;
 
 use super::delivery::Frames;
 use super::events::{ConnectQuery, MemberChange, Viewer};
 use super::{frames, RoomHub};
+use crate::live::sockets::{client_tag, key_tag, send_all};
 use crate::model::BotRef;
-
-#[wasm_bindgen]
-extern "C" {
-    /// A WebSocket seen only as something to send text to.
-    type TextSink;
-
-    /// `WebSocket.send` with a JS string: a frame is converted from UTF-8 once per
-    /// message, not once per socket (`send_with_str` converts on every call).
-    #[wasm_bindgen(method, catch, js_name = send)]
-    fn send(this: &TextSink, text: &JsString) -> Result<(), JsValue>;
-}
 
 const BOT: &str = "bot:";
 
 /// The tag of a bot's own sockets.
 pub(super) fn bot_tag(bot_id: &str) -> String {
     format!("{BOT}{bot_id}")
-}
-
-/// The tag of the sockets opened with one key.
-pub(super) fn key_tag(fingerprint: &str) -> String {
-    format!("key:{fingerprint}")
-}
-
-/// The tag of the sockets of one client address bucket.
-pub(super) fn client_tag(client: &str) -> String {
-    format!("client:{client}")
 }
 
 /// The tags a socket is accepted with.
@@ -60,19 +38,6 @@ pub(super) fn bot_of(hub: &RoomHub, ws: &web_sys::WebSocket) -> Option<String> {
     hub.tags_of(ws)
         .into_iter()
         .find_map(|tag| tag.strip_prefix(BOT).map(str::to_string))
-}
-
-/// Completes the closing handshake a client started. A socket the hub closed itself
-/// (4001, 4003) is already CLOSED here. 1005 and 1006 are reserved: they may be
-/// reported but never sent.
-pub(super) fn finish_close(ws: &WebSocket, code: usize) {
-    let code = match code {
-        1005 | 1006 => 1000,
-        other => u16::try_from(other).unwrap_or(1000),
-    };
-    if ws.as_ref().ready_state() != web_sys::WebSocket::CLOSED {
-        let _ = ws.close(Some(code), Some("closing"));
-    }
 }
 
 impl RoomHub {
@@ -110,16 +75,8 @@ impl RoomHub {
     /// no per-socket state is read. Returns whether any socket was there.
     pub(super) fn deliver(&self, private: bool, batch: &[Frames]) -> bool {
         let send = |sockets: Vec<web_sys::WebSocket>, frame: fn(&Frames) -> Option<&str>| {
-            if sockets.is_empty() {
-                return false;
-            }
-            let texts: Vec<JsString> = batch.iter().filter_map(frame).map(JsString::from).collect();
-            for ws in sockets {
-                for text in &texts {
-                    let _ = ws.unchecked_ref::<TextSink>().send(text);
-                }
-            }
-            true
+            send_all(&sockets, batch.iter().filter_map(frame));
+            !sockets.is_empty()
         };
         if private {
             let members = send(self.sockets(Some(Viewer::Member.tag())), |f| {

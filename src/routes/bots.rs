@@ -1,4 +1,5 @@
-//! `/api/bots/*`: registration, the caller's view, key rotation, the directory.
+//! `/api/bots/*`: registration and recovery, the caller's view, key rotation, the
+//! inbox and blocks, the directory.
 
 use serde::Serialize;
 use worker::{Request, Response};
@@ -7,13 +8,42 @@ use crate::app::App;
 use crate::error::ApiResult;
 use crate::http::{client_address, json, query, query_param, rated_json, JsonBody};
 use crate::service::bots;
+use crate::service::inbox::{self, BlockChange};
 
 /// `POST /api/bots/register`.
 pub async fn register(req: &mut Request, app: &App) -> ApiResult<Response> {
     let body = JsonBody::read(req, app.config.max_body_bytes).await?;
     let ip = client_address(req);
-    let registered = bots::register(app, &ip, body.str("name")?, body.str("description")?).await?;
+    let registered = bots::register(app, &ip, &body).await?;
     rated_json(201, registered)
+}
+
+/// `POST /api/bots/recover`.
+pub async fn recover(req: &mut Request, app: &App) -> ApiResult<Response> {
+    let body = JsonBody::read(req, app.config.max_body_bytes).await?;
+    let client = client_address(req);
+    let recovered = bots::recover(app, &client, &body).await?;
+    rated_json(200, recovered)
+}
+
+/// `GET /api/bots/me/inbox?after&limit`.
+pub async fn inbox(req: &mut Request, app: &App) -> ApiResult<Response> {
+    let caller = app.require_caller(req)?;
+    json(200, &inbox::read(app, &caller, &query(req)?).await?, None)
+}
+
+/// `POST /api/bots/me/blocks`.
+pub async fn block(req: &mut Request, app: &App) -> ApiResult<Response> {
+    let caller = app.require_caller(req)?;
+    let body = JsonBody::read(req, app.config.max_body_bytes).await?;
+    let blocks = inbox::blocks(app, &caller, BlockChange::Add(body.str("bot")?)).await?;
+    json(200, &blocks, None)
+}
+
+/// `GET /api/bots/me/blocks` and `DELETE /api/bots/me/blocks/:name`.
+pub async fn blocks(req: &mut Request, app: &App, change: BlockChange<'_>) -> ApiResult<Response> {
+    let caller = app.require_caller(req)?;
+    json(200, &inbox::blocks(app, &caller, change).await?, None)
 }
 
 /// `GET /api/bots/me`.

@@ -21,6 +21,7 @@ use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use crate::http::error_response;
 use crate::model::GLOBAL_ROOM;
+use crate::service::inbox::BlockChange;
 use crate::service::rooms::Membership;
 
 /// Every API endpoint.
@@ -28,8 +29,14 @@ use crate::service::rooms::Membership;
 pub enum Endpoint {
     Health,
     Register,
+    Recover,
     Me,
     RotateKey,
+    Inbox,
+    InboxStream,
+    Blocks,
+    Block,
+    Unblock,
     Directory,
     GlobalInfo,
     GlobalMessages,
@@ -44,14 +51,21 @@ pub enum Endpoint {
     RoomJoin,
     RoomLeave,
     RoomStream,
+    Mcp,
 }
 
 /// The route table: method, path (matchit syntax), endpoint.
 pub const ROUTES: &[(&str, &str, Endpoint)] = &[
     ("GET", "/api/health", Endpoint::Health),
     ("POST", "/api/bots/register", Endpoint::Register),
+    ("POST", "/api/bots/recover", Endpoint::Recover),
     ("GET", "/api/bots/me", Endpoint::Me),
     ("POST", "/api/bots/me/rotate-key", Endpoint::RotateKey),
+    ("GET", "/api/bots/me/inbox", Endpoint::Inbox),
+    ("GET", "/api/bots/me/ws", Endpoint::InboxStream),
+    ("GET", "/api/bots/me/blocks", Endpoint::Blocks),
+    ("POST", "/api/bots/me/blocks", Endpoint::Block),
+    ("DELETE", "/api/bots/me/blocks/:name", Endpoint::Unblock),
     ("GET", "/api/bots", Endpoint::Directory),
     ("GET", "/api/global/info", Endpoint::GlobalInfo),
     ("GET", "/api/global/messages", Endpoint::GlobalMessages),
@@ -66,6 +80,7 @@ pub const ROUTES: &[(&str, &str, Endpoint)] = &[
     ("POST", "/api/rooms/:id/join", Endpoint::RoomJoin),
     ("POST", "/api/rooms/:id/leave", Endpoint::RoomLeave),
     ("GET", "/api/rooms/:id/ws", Endpoint::RoomStream),
+    ("POST", "/mcp", Endpoint::Mcp),
 ];
 
 /// Path → the methods it accepts and their endpoints.
@@ -110,7 +125,12 @@ pub fn resolve(method: &str, path: &str) -> ApiResult<Resolved> {
         return Ok(Resolved::Preflight);
     }
     let method = if method == "HEAD" { "GET" } else { method };
-    let id = found.params.get("id").map(str::to_string);
+    // Every route has at most one parameter (a room id, a bot name).
+    let id = found
+        .params
+        .iter()
+        .next()
+        .map(|(_, value)| value.to_string());
     found
         .value
         .iter()
@@ -154,8 +174,17 @@ async fn dispatch(mut req: Request, env: Env, ctx: Context) -> ApiResult<Respons
     match endpoint {
         Health => health::get(&app).await,
         Register => bots::register(req, &app).await,
+        Recover => bots::recover(req, &app).await,
         Me => bots::me(req, &app).await,
         RotateKey => bots::rotate_key(req, &app).await,
+        Inbox => bots::inbox(req, &app).await,
+        InboxStream => live::connect_inbox(req, &app).await,
+        Blocks => bots::blocks(req, &app, BlockChange::List).await,
+        Block => bots::block(req, &app).await,
+        Unblock => {
+            let name = id.as_deref().unwrap_or_default();
+            bots::blocks(req, &app, BlockChange::Remove(name)).await
+        }
         Directory => bots::directory(req, &app).await,
         GlobalInfo => rooms::global_info(req, &app).await,
         RoomCreate => rooms::create(req, &app).await,
@@ -167,6 +196,7 @@ async fn dispatch(mut req: Request, env: Env, ctx: Context) -> ApiResult<Respons
         RoomJoin => rooms::membership(req, &app, room, Membership::Join).await,
         RoomLeave => rooms::membership(req, &app, room, Membership::Leave).await,
         GlobalStream | RoomStream => live::connect(req, &app, room).await,
+        Mcp => crate::mcp::serve(req, &app).await,
     }
 }
 

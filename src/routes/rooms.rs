@@ -1,30 +1,14 @@
 //! `/api/global/*` and `/api/rooms/*`. The global room is a room with the id `global`,
 //! so one handler serves each operation for both URL families.
 
-use serde::Serialize;
 use worker::{Request, Response};
 
 use crate::app::App;
 use crate::error::ApiResult;
 use crate::http::{json, query, query_param, rated_json, JsonBody};
-use crate::model::{Message, Room};
+
 use crate::service::rooms::Membership;
 use crate::service::{messages, rooms};
-
-#[derive(Serialize)]
-struct RoomBody {
-    room: Room,
-}
-
-#[derive(Serialize)]
-struct RoomsBody {
-    rooms: Vec<Room>,
-}
-
-#[derive(Serialize)]
-struct MessageBody {
-    message: Message,
-}
 
 /// `GET /api/global/info`.
 pub async fn global_info(req: &mut Request, app: &App) -> ApiResult<Response> {
@@ -35,22 +19,14 @@ pub async fn global_info(req: &mut Request, app: &App) -> ApiResult<Response> {
 pub async fn create(req: &mut Request, app: &App) -> ApiResult<Response> {
     let caller = app.require_caller(req)?;
     let body = JsonBody::read(req, app.config.max_body_bytes).await?;
-    let request = rooms::RoomRequest {
-        name: body.str("name")?,
-        description: body.opt_str("description")?,
-        visibility: body.opt_str("visibility")?,
-        ttl_seconds: body.opt_int("ttl_seconds")?,
-        invite: body.opt_str_list("invite")?,
-    };
-    let created = rooms::create(app, &caller, request).await?;
-    rated_json(201, created.map(|room| RoomBody { room }))
+    rated_json(201, rooms::create(app, &caller, &body).await?)
 }
 
 /// `GET /api/rooms/list?visibility=`.
 pub async fn list(req: &mut Request, app: &App) -> ApiResult<Response> {
     let query = query(req)?;
     let rooms = rooms::list(app, &app.reads(req), query_param(&query, "visibility")).await?;
-    rated_json(200, rooms.map(|rooms| RoomsBody { rooms }))
+    rated_json(200, rooms)
 }
 
 /// `GET /api/rooms/:id`.
@@ -73,23 +49,14 @@ pub async fn messages(req: &mut Request, app: &App, room_id: &str) -> ApiResult<
 pub async fn post(req: &mut Request, app: &App, room_id: &str) -> ApiResult<Response> {
     let caller = app.require_caller(req)?;
     let body = JsonBody::read(req, app.config.max_body_bytes).await?;
-    let posted = messages::post(
-        app,
-        &caller,
-        room_id,
-        body.str("content")?,
-        body.opt_int("reply_to")?,
-    )
-    .await?;
-    rated_json(201, posted.map(|message| MessageBody { message }))
+    rated_json(201, messages::post(app, &caller, room_id, &body).await?)
 }
 
 /// `POST /api/rooms/:id/invite`.
 pub async fn invite(req: &mut Request, app: &App, room_id: &str) -> ApiResult<Response> {
     let caller = app.require_caller(req)?;
     let body = JsonBody::read(req, app.config.max_body_bytes).await?;
-    let invited = rooms::invite(app, &caller, room_id, body.str("bot")?).await?;
-    rated_json(200, invited)
+    rated_json(200, rooms::invite(app, &caller, room_id, &body).await?)
 }
 
 /// `POST /api/rooms/:id/join` and `POST /api/rooms/:id/leave`.
@@ -100,6 +67,9 @@ pub async fn membership(
     change: Membership,
 ) -> ApiResult<Response> {
     let caller = app.require_caller(req)?;
-    let room = rooms::change_membership(app, &caller, room_id, change).await?;
-    json(200, &RoomBody { room }, None)
+    json(
+        200,
+        &rooms::change_membership(app, &caller, room_id, change).await?,
+        None,
+    )
 }

@@ -3,27 +3,38 @@
 use serde::Serialize;
 
 use crate::app::App;
-use crate::auth::{ApiKey, KeyHash};
+use crate::auth::{ApiKey, KeyHash, RecoveryCode};
 use crate::error::ApiResult;
+use crate::http::JsonBody;
 use crate::ids;
 use crate::model::{Bot, Room};
 use crate::ratelimit::{ClientLimit, Rated};
 use crate::service::live;
-use crate::store::bots::{self as stored, NewBot};
+use crate::store::bots::{self as stored, NewBot, Recovery};
 use crate::validate;
 
-/// `201` answer of registration: the key is shown here and never again.
+/// `201` answer of registration: the key and the recovery code are shown here and
+/// never again.
 #[derive(Debug, Serialize)]
 pub struct Registered {
     pub bot: Bot,
     pub api_key: String,
+    pub recovery_code: String,
 }
 
-/// A bot's own view: itself and its live rooms.
+/// `200` answer of a recovery: a new key and a new recovery code, shown once.
+#[derive(Debug, Serialize)]
+pub struct Recovered {
+    pub api_key: String,
+    pub recovery_code: String,
+}
+
+/// A bot's own view: itself, its live rooms, and where its inbox stands.
 #[derive(Debug, Serialize)]
 pub struct Me {
     pub bot: Bot,
     pub rooms: Vec<Room>,
+    pub inbox_last_seq: u64,
 }
 
 /// A page of the directory.
@@ -33,21 +44,18 @@ pub struct Directory {
     pub next_cursor: Option<String>,
 }
 
-/// Registers a bot under `name`, rate limited per client address.
-pub async fn register(
-    app: &App,
-    client_ip: &str,
-    name: &str,
-    description: &str,
-) -> ApiResult<Rated<Registered>> {
-    let name = validate::bot_name("name", name)?;
-    let description = validate::bot_description(description)?;
+/// Registers a bot from `{name, description}`, rate limited per client address.
+pub async fn register(app: &App, client_ip: &str, body: &JsonBody) -> ApiResult<Rated<Registered>> {
+    let name = validate::bot_name("name", body.str("name")?)?;
+    let description = validate::bot_description(body.str("description")?)?;
     let key = ApiKey::generate()?;
+    let code = RecoveryCode::generate()?;
     let new = NewBot {
         id: &ids::bot_id()?,
         name: &name,
         description: &description,
         key_hash: &app.hash_key(&key)?,
+        recovery_hash: &app.hash_code(&code)?,
         client: client_ip,
         limit: app.config.rate_register,
     };
@@ -56,6 +64,7 @@ pub async fn register(
         value: Registered {
             bot: registered.value,
             api_key: key.as_str().to_string(),
+            recovery_code: code.as_str().to_string(),
         },
         rate: registered.rate,
     })
@@ -63,8 +72,12 @@ pub async fn register(
 
 /// The calling bot and the live rooms it belongs to.
 pub async fn me(app: &App, caller: &KeyHash) -> ApiResult<Me> {
-    let (bot, rooms) = stored::me(&app.store()?, caller).await?;
-    Ok(Me { bot, rooms })
+    let (bot, rooms, inbox_last_seq) = stored::me(&app.store()?, caller).await?;
+    Ok(Me {
+        bot,
+        rooms,
+        inbox_last_seq,
+    })
 }
 
 /// Issues a new key; the caller's current key stops working in the same step, and the
@@ -72,8 +85,35 @@ pub async fn me(app: &App, caller: &KeyHash) -> ApiResult<Me> {
 pub async fn rotate_key(app: &App, caller: &KeyHash) -> ApiResult<ApiKey> {
     let key = ApiKey::generate()?;
     let revoked = stored::rotate_key(&app.store()?, caller, &app.hash_key(&key)?).await?;
-    live::close_key_streams(app, &revoked, &caller.fingerprint()).await;
+    live::close_key_streams(app, &revoked).await;
     Ok(key)
+}
+
+/// Replaces a lost key: with the bot's name and its recovery code, a new key and a new
+/// code; the old key, the old code and every socket opened with the old key stop
+/// working before the answer is sent. Wrong guesses count against the client address's
+/// registration limit.
+pub async fn recover(app: &App, client: &str, body: &JsonBody) -> ApiResult<Rated<Recovered>> {
+    let name = validate::bot_name("name", body.str("name")?)?;
+    let given = RecoveryCode::parse(body.str("recovery_code")?)?;
+    let (key, new_code) = (ApiKey::generate()?, RecoveryCode::generate()?);
+    let limit = ClientLimit {
+        client: client.to_string(),
+        limit: app.config.rate_register,
+    };
+    let recovery = Recovery {
+        name: &name,
+        code_hash: &app.hash_code(&given)?,
+        new_key: &app.hash_key(&key)?,
+        new_code: &app.hash_code(&new_code)?,
+        limit: &limit,
+    };
+    let revoked = stored::recover(&app.store()?, &recovery).await?;
+    live::close_key_streams(app, &revoked.value).await;
+    Ok(revoked.map(|_| Recovered {
+        api_key: key.as_str().to_string(),
+        recovery_code: new_code.as_str().to_string(),
+    }))
 }
 
 /// A page of the directory, most recently active first.

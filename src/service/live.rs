@@ -10,11 +10,12 @@ use worker::{Request, Response};
 use crate::app::App;
 use crate::auth::KeyHash;
 use crate::error::ApiResult;
+use crate::inbox_hub::{InboxConnect, InboxEvent};
 use crate::ratelimit::ClientLimit;
 use crate::room_hub::events::{Caller, Checked, ConnectQuery, HubEvent, Viewer};
 use crate::service::rooms::check_id;
 use crate::store::bots::Revoked;
-use crate::store::rooms;
+use crate::store::{inbox, rooms};
 use crate::time::now_ms;
 
 /// Opens the room's live stream for the caller (a member, or an observer), resuming
@@ -47,27 +48,55 @@ pub async fn connect(
         checked_at: now_ms(),
     };
     app.hubs()
-        .connect(upgrade, &ConnectQuery::new(checked, after))
+        .connect(room_id, upgrade, &ConnectQuery::new(checked, after))
         .await
 }
 
-/// Closes every socket opened with the key fingerprinted `fingerprint`: tells the hub
-/// of each room the bot streamed, all at once, and waits for them. A hub that cannot
-/// be reached is logged; it also refuses the key on its own once told (see `resume`).
-pub async fn close_key_streams(app: &App, revoked: &Revoked, fingerprint: &str) {
-    let hubs = app.hubs();
-    let event = HubEvent::KeyRevoked {
-        fingerprint: fingerprint.to_string(),
+/// Opens the caller's live inbox, resuming after `after` when given.
+pub async fn connect_inbox(
+    app: &App,
+    caller: &KeyHash,
+    client: &str,
+    after: Option<u64>,
+    upgrade: &Request,
+) -> ApiResult<Response> {
+    let (bot, last_seq) = inbox::open(&app.store()?, caller).await?;
+    let query = InboxConnect {
+        key: caller.fingerprint(),
+        client: client.to_string(),
+        last_seq,
+        after,
+        checked_at: now_ms(),
+        bot,
     };
-    let sends = revoked.streams.iter().map(|room_id| {
-        let (hubs, event) = (&hubs, &event);
+    app.inboxes().connect(&query.bot.id, upgrade, &query).await
+}
+
+/// Closes every socket opened with a key that stopped working: tells the hub of each
+/// room the bot streamed and the bot's inbox hub, all at once, and waits for them. A hub
+/// that cannot be reached is logged; once told, hubs also refuse connections checked
+/// with the key (see `live::revocations`).
+pub async fn close_key_streams(app: &App, revoked: &Revoked) {
+    let fingerprint = revoked.key_fingerprint.clone();
+    let (rooms, inboxes) = (app.hubs(), app.inboxes());
+    let room_event = HubEvent::KeyRevoked {
+        fingerprint: fingerprint.clone(),
+    };
+    let inbox_event = InboxEvent::KeyRevoked { fingerprint };
+    let in_rooms = revoked.streams.iter().map(|room_id| {
+        let (rooms, event) = (&rooms, &room_event);
         async move {
-            if let Err(err) = hubs.send(room_id, event).await {
+            if let Err(err) = rooms.send(room_id, event).await {
                 worker::console_error!(
                     "closing streams of a revoked key in {room_id} failed: {err:?}"
                 );
             }
         }
     });
-    join_all(sends).await;
+    let in_inbox = async {
+        if let Err(err) = inboxes.send(&revoked.bot_id, &inbox_event).await {
+            worker::console_error!("closing the inbox streams of a revoked key failed: {err:?}");
+        }
+    };
+    futures_util::join!(join_all(in_rooms), in_inbox);
 }

@@ -4,27 +4,30 @@
 use crate::app::App;
 use crate::auth::KeyHash;
 use crate::error::ApiResult;
+use crate::http::JsonBody;
 use crate::ids;
-use crate::model::{Message, MessagePage};
+use crate::model::InboxRoom;
+use crate::model::{MessageAnswer, MessagePage};
 use crate::ratelimit::{ClientLimit, Rated};
 use crate::room_hub::events::{HubEvent, MemberChange};
+use crate::service::inbox::{self, Occasion};
 use crate::service::rooms::check_id;
 use crate::store::messages::{self as stored, NewMessage};
 use crate::time::now_ms;
 use crate::validate;
 
-/// Posts `content` as the caller. Persisted atomically first; the room's hub delivers it
-/// live after the response is sent (and announces the author if posting made it a
-/// member of a public room).
+/// Posts `{content, reply_to?}` as the caller. Persisted atomically first; the room's
+/// hub delivers it live after the response is sent (and announces the author if posting
+/// made it a member of a public room), and the bots it addresses get inbox items.
 pub async fn post(
     app: &App,
     caller: &KeyHash,
     room_id: &str,
-    content: &str,
-    reply_to: Option<i64>,
-) -> ApiResult<Rated<Message>> {
+    body: &JsonBody,
+) -> ApiResult<Rated<MessageAnswer>> {
     check_id(room_id)?;
-    let content = validate::content(content)?;
+    let content = validate::content(body.str("content")?)?;
+    let reply_to = body.opt_int("reply_to")?;
     let new = NewMessage {
         room_id,
         id: &ids::message_id()?,
@@ -33,11 +36,24 @@ pub async fn post(
         reply_to: validate::reply_to(reply_to)?,
         history_cap: app.config.history_cap(room_id),
         limit: app.config.rate_messages,
+        inbox_cap: app.config.inbox_cap,
         mention_candidates: &validate::mention_candidates(&content),
     };
     let posted = stored::post(&app.store()?, caller, &new).await?;
     let stored = posted.value;
     let private = stored.visibility.is_private();
+    let occasion = Occasion {
+        at: stored.created_at.clone(),
+        room: InboxRoom {
+            id: room_id.to_string(),
+            name: stored.room_name,
+            visibility: stored.visibility,
+            expires_at: stored.room_expires_at,
+        },
+        by: stored.author.clone(),
+        message: Some(stored.message.clone()),
+    };
+    inbox::deliver_later(app, stored.made, &occasion);
     let mut events = Vec::with_capacity(2);
     if stored.joined {
         events.push(HubEvent::Membership {
@@ -58,7 +74,9 @@ pub async fn post(
     });
     app.tell_hub_later(room_id, events);
     Ok(Rated {
-        value: stored.message,
+        value: MessageAnswer {
+            message: stored.message,
+        },
         rate: posted.rate,
     })
 }

@@ -6,9 +6,12 @@
 //! - [`rooms`]: creating, listing, reading, joining, leaving, inviting.
 //! - [`messages`]: the one write path for messages (persist, then hand to the room's
 //!   hub for live delivery) and paging.
-//! - [`live`]: opening a room's live stream (checked here, handed to the room's hub).
+//! - [`inbox`]: what is addressed to a bot (mentions, replies, invites) and its blocks.
+//! - [`live`]: opening live streams (checked here, handed to the hubs), and closing
+//!   every socket of a key that stopped working.
 
 pub mod bots;
+pub mod inbox;
 pub mod live;
 pub mod messages;
 pub mod rooms;

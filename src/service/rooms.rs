@@ -6,23 +6,18 @@ use serde::Serialize;
 use crate::app::App;
 use crate::auth::KeyHash;
 use crate::error::{ApiError, ApiResult};
+use crate::http::JsonBody;
 use crate::ids;
-use crate::model::{Bot, BotRef, Room, GLOBAL_ROOM};
+use crate::model::InboxRoom;
+use crate::model::{Bot, BotRef, Room, RoomAnswer, RoomsAnswer, GLOBAL_ROOM};
 use crate::ratelimit::{ClientLimit, Rated};
 use crate::room_hub::events::{HubEvent, MemberChange};
+use crate::service::inbox::{self, Occasion};
 use crate::store::rooms::{self as stored, NewRoom};
+use crate::time::{now_ms, rfc3339};
 
 pub use crate::store::rooms::Membership;
 use crate::validate;
-
-/// What a bot asks for when it creates a room (raw, validated here).
-pub struct RoomRequest<'a> {
-    pub name: &'a str,
-    pub description: Option<&'a str>,
-    pub visibility: Option<&'a str>,
-    pub ttl_seconds: Option<i64>,
-    pub invite: Option<Vec<String>>,
-}
 
 /// `GET /api/rooms/:id`: a room and, where the caller may see them, its members.
 #[derive(Debug, Serialize)]
@@ -64,32 +59,32 @@ fn not_global(room_id: &str, what: &str) -> ApiResult<()> {
     check_id(room_id)
 }
 
-/// Creates a room owned by the caller, with the invited bots as members.
-pub async fn create(
-    app: &App,
-    caller: &KeyHash,
-    request: RoomRequest<'_>,
-) -> ApiResult<Rated<Room>> {
+/// Creates a room owned by the caller from `{name, description?, visibility?,
+/// ttl_seconds?, invite?}`, with the invited bots as members (each gets an invite in its
+/// inbox).
+pub async fn create(app: &App, caller: &KeyHash, body: &JsonBody) -> ApiResult<Rated<RoomAnswer>> {
     let config = &app.config;
-    let name = validate::room_name(request.name)?;
-    let description = validate::room_description(request.description.unwrap_or(""))?;
+    let name = validate::room_name(body.str("name")?)?;
+    let description = validate::room_description(body.opt_str("description")?.unwrap_or(""))?;
     let new = NewRoom {
         id: &ids::room_id()?,
         name: &name,
         description: &description,
-        visibility: validate::visibility(request.visibility)?,
+        visibility: validate::visibility(body.opt_str("visibility")?)?,
         ttl_seconds: validate::ttl(
-            request.ttl_seconds,
+            body.opt_int("ttl_seconds")?,
             config.room_ttl_default,
             config.room_ttl_min,
             config.room_ttl_max,
         )?,
         max_owned: config.max_rooms_per_bot,
         limit: config.rate_rooms,
-        invite: &validate::invite_list(request.invite.unwrap_or_default())?,
+        inbox_cap: config.inbox_cap,
+        now_ms: now_ms(),
+        invite: &validate::invite_list(body.opt_str_list("invite")?.unwrap_or_default())?,
     };
     let created = stored::create(&app.store()?, caller, &new).await?;
-    let room = &created.value;
+    let (room, made) = &created.value;
     let armed = HubEvent::Created {
         room_id: room.id.clone(),
         expires_at_ms: room.expires_at_ms.unwrap_or_default(),
@@ -99,7 +94,25 @@ pub async fn create(
     if let Err(err) = app.hubs().send(&room.id, &armed).await {
         worker::console_error!("arming the alarm of {} failed: {err:?}", room.id);
     }
-    Ok(created)
+    if let Some(by) = room.created_by.clone() {
+        inbox::deliver_later(app, made.clone(), &invitation(room, by, new.now_ms));
+    }
+    Ok(created.map(|(room, _)| RoomAnswer { room }))
+}
+
+/// What the invites into `room` by `by` have in common.
+fn invitation(room: &Room, by: BotRef, at_ms: i64) -> Occasion {
+    Occasion {
+        at: rfc3339(at_ms),
+        room: InboxRoom {
+            id: room.id.clone(),
+            name: room.name.clone(),
+            visibility: room.visibility,
+            expires_at: room.expires_at.clone(),
+        },
+        by,
+        message: None,
+    }
 }
 
 /// Live rooms, newest activity first.
@@ -107,9 +120,10 @@ pub async fn list(
     app: &App,
     reads: &ClientLimit,
     visibility: Option<&str>,
-) -> ApiResult<Rated<Vec<Room>>> {
+) -> ApiResult<Rated<RoomsAnswer>> {
     let filter = validate::list_filter(visibility)?;
-    stored::list(&app.store()?, filter, reads).await
+    let rooms = stored::list(&app.store()?, filter, reads).await?;
+    Ok(rooms.map(|rooms| RoomsAnswer { rooms }))
 }
 
 /// One room; its newest members where the caller may see them.
@@ -140,7 +154,7 @@ pub async fn change_membership(
     caller: &KeyHash,
     room_id: &str,
     change: Membership,
-) -> ApiResult<Room> {
+) -> ApiResult<RoomAnswer> {
     let (done, announced) = match change {
         Membership::Join => ("joined", MemberChange::Joined),
         Membership::Leave => ("left", MemberChange::Left),
@@ -150,27 +164,35 @@ pub async fn change_membership(
     if let Some(bot) = outcome.changed {
         announce(app, &outcome.room, bot, announced, outcome.mver).await;
     }
-    Ok(outcome.room)
+    Ok(RoomAnswer { room: outcome.room })
 }
 
-/// A member adds the bot called `name`.
+/// A member adds the bot named in `{bot}`.
 pub async fn invite(
     app: &App,
     caller: &KeyHash,
     room_id: &str,
-    name: &str,
+    body: &JsonBody,
 ) -> ApiResult<Rated<Invited>> {
     not_global(room_id, "invited to")?;
-    let name = validate::bot_name("bot", name)?;
+    let name = validate::bot_name("bot", body.str("bot")?)?;
+    let now = now_ms();
     let outcome = stored::invite(
         &app.store()?,
         caller,
         room_id,
         &name,
         app.config.rate_invites,
+        app.config.inbox_cap,
+        now,
     )
     .await?;
     let invited = outcome.value;
+    inbox::deliver_later(
+        app,
+        invited.made.clone(),
+        &invitation(&invited.room, invited.inviter.clone(), now),
+    );
     if invited.added {
         announce(
             app,

@@ -1,7 +1,8 @@
 //! Bots in Redis: registration, the caller's own view, key rotation and the directory.
 //! One typed function per script; each script's header in `lua/` gives its ARGV.
 
-use super::{records, Store};
+use super::upstash::Reply;
+use super::{records, Store, StoreError};
 use crate::auth::KeyHash;
 use crate::error::ApiResult;
 use crate::model::{Bot, DirectoryCursor, Room};
@@ -11,6 +12,7 @@ script!(REGISTER, "register");
 script!(ME, "me");
 script!(ROTATE_KEY, "rotate_key");
 script!(BOTS_LIST, "bots_list");
+script!(RECOVER, "recover");
 
 /// A bot about to be registered, validated.
 pub struct NewBot<'a> {
@@ -18,6 +20,8 @@ pub struct NewBot<'a> {
     pub name: &'a str,
     pub description: &'a str,
     pub key_hash: &'a KeyHash,
+    /// The keyed hash of its recovery code.
+    pub recovery_hash: &'a KeyHash,
     /// Who registers (the client address), for the registration limit.
     pub client: &'a str,
     pub limit: RateLimit,
@@ -36,6 +40,7 @@ pub async fn register(store: &Store, new: &NewBot<'_>) -> ApiResult<Rated<Bot>> 
                 new.description.to_string(),
                 new.id.to_string(),
                 new.key_hash.as_str().to_string(),
+                new.recovery_hash.as_str().to_string(),
                 limit,
                 window,
             ],
@@ -49,18 +54,34 @@ pub async fn register(store: &Store, new: &NewBot<'_>) -> ApiResult<Rated<Bot>> 
     })
 }
 
-/// The calling bot and the live rooms it is a member of.
-pub async fn me(store: &Store, caller: &KeyHash) -> ApiResult<(Bot, Vec<Room>)> {
-    let [bot, rooms] = store.run(&ME, Some(caller), []).await?.fields()?;
-    Ok((records::bot(bot)?, records::rooms(rooms)?))
+/// The calling bot, the live rooms it is a member of, and its inbox's last seq.
+pub async fn me(store: &Store, caller: &KeyHash) -> ApiResult<(Bot, Vec<Room>, u64)> {
+    let [bot, rooms, inbox_last_seq] = store.run(&ME, Some(caller), []).await?.fields()?;
+    Ok((
+        records::bot(bot)?,
+        records::rooms(rooms)?,
+        records::count(&inbox_last_seq)?,
+    ))
 }
 
-/// A key that stopped working: whose it was, and the rooms whose hubs may hold
-/// sockets opened with it.
+/// A key that stopped working: whose it was, its fingerprint, and the rooms whose hubs
+/// may hold sockets opened with it.
 #[derive(Debug)]
 pub struct Revoked {
     pub bot_id: String,
+    pub key_fingerprint: String,
     pub streams: Vec<String>,
+}
+
+fn revoked(bot_id: Reply, old_key: &KeyHash, streams: Reply) -> Result<Revoked, StoreError> {
+    Ok(Revoked {
+        bot_id: records::string(bot_id)?,
+        key_fingerprint: old_key.fingerprint(),
+        streams: records::array(streams)?
+            .into_iter()
+            .map(records::string)
+            .collect::<Result<_, _>>()?,
+    })
 }
 
 /// Replaces the caller's key with the one hashed as `new_key`, in one step.
@@ -69,12 +90,43 @@ pub async fn rotate_key(store: &Store, caller: &KeyHash, new_key: &KeyHash) -> A
         .run(&ROTATE_KEY, Some(caller), [new_key.as_str().to_string()])
         .await?
         .fields()?;
-    Ok(Revoked {
-        bot_id: records::string(bot_id)?,
-        streams: records::array(streams)?
-            .into_iter()
-            .map(records::string)
-            .collect::<Result<_, _>>()?,
+    Ok(revoked(bot_id, caller, streams)?)
+}
+
+/// A recovery: the bot's name, the keyed hash of the code it gave, the new key's and
+/// code's keyed hashes, and the registration limit of the client address.
+pub struct Recovery<'a> {
+    pub name: &'a str,
+    pub code_hash: &'a KeyHash,
+    pub new_key: &'a KeyHash,
+    pub new_code: &'a KeyHash,
+    pub limit: &'a ClientLimit,
+}
+
+/// Replaces a bot's key and recovery code in one step, given its current code.
+pub async fn recover(store: &Store, recovery: &Recovery<'_>) -> ApiResult<Rated<Revoked>> {
+    let [client, limit, window] = recovery.limit.script_args();
+    let outcome = store
+        .run(
+            &RECOVER,
+            None,
+            [
+                client,
+                recovery.name.to_string(),
+                recovery.code_hash.as_str().to_string(),
+                recovery.new_key.as_str().to_string(),
+                recovery.new_code.as_str().to_string(),
+                limit,
+                window,
+            ],
+        )
+        .await?;
+    let rate = outcome.rate;
+    let [bot_id, old_key, streams] = outcome.fields()?;
+    let old_key = KeyHash::from_stored(records::string(old_key)?);
+    Ok(Rated {
+        value: revoked(bot_id, &old_key, streams)?,
+        rate,
     })
 }
 

@@ -1,7 +1,7 @@
 //! Messages in Redis: the one write path, paging, and the log reads of room hubs. One
 //! typed function per script; each script's header in `lua/` gives its ARGV.
 
-use super::{records, Store};
+use super::{records, Made, Store};
 use crate::auth::KeyHash;
 use crate::error::ApiResult;
 use crate::model::{BotRef, Message, MessagePage, Page, Visibility};
@@ -23,6 +23,8 @@ pub struct NewMessage<'a> {
     /// Messages the room keeps.
     pub history_cap: u64,
     pub limit: RateLimit,
+    /// Inbox items each bot keeps.
+    pub inbox_cap: u64,
     /// Lowercase `@names` found in the content; the script resolves them.
     pub mention_candidates: &'a [String],
 }
@@ -39,6 +41,11 @@ pub struct Posted {
     pub joined: bool,
     /// The room's membership version (see `lua/prelude.lua`).
     pub mver: u64,
+    /// The room's name and end, for the inbox items the post made.
+    pub room_name: String,
+    pub room_expires_at: Option<String>,
+    /// The inbox items the post made (mentions and replies).
+    pub made: Vec<Made>,
 }
 
 /// Appends a message: auth, access, rate limit, seq, append, trim and counters in one
@@ -59,13 +66,15 @@ pub async fn post(
         new.history_cap.to_string(),
         limit,
         window,
+        new.inbox_cap.to_string(),
     ];
     args.extend(new.mention_candidates.iter().cloned());
     let outcome = store
         .run_at(&MESSAGE_POST, new.now_ms, Some(caller), args)
         .await?;
     let rate = outcome.rate;
-    let [message, seq, author, joined, visibility, mver] = outcome.fields()?;
+    let [message, seq, author, joined, visibility, mver, room, made] = outcome.fields()?;
+    let [room_name, room_expires_at] = records::fields(room)?;
     Ok(Rated {
         value: Posted {
             message: records::message(message)?,
@@ -75,6 +84,9 @@ pub async fn post(
             visibility: records::visibility(visibility)?,
             joined: records::flag(&joined)?,
             mver: records::count(&mver)?,
+            room_name: records::string(room_name)?,
+            room_expires_at: records::opt_ms(room_expires_at)?.map(rfc3339),
+            made: records::made(made)?,
         },
         rate,
     })

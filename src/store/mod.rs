@@ -6,7 +6,7 @@
 //! its answer) therefore lives in two places side by side — the `.lua` file's header and
 //! that function — and nothing above the store sees a Redis reply.
 //!
-//! - [`bots`], [`rooms`], [`messages`]: the typed functions, one per script.
+//! - [`bots`], [`rooms`], [`messages`], [`inbox`]: the typed functions, one per script.
 //! - `upstash`: the HTTP client and the typed form of Redis replies (private).
 //! - `records`: decoding script output into the model's objects (private).
 //! - `lua/prelude.lua`: the whole key layout on one screen, and the helpers every
@@ -30,6 +30,7 @@ macro_rules! script {
 }
 
 pub mod bots;
+pub mod inbox;
 pub mod messages;
 mod records;
 pub mod rooms;
@@ -44,6 +45,7 @@ use crate::ratelimit::RateLimitStatus;
 use crate::time::now_ms;
 use upstash::{Command, Reply, Script, Upstash};
 
+pub use records::Made;
 pub use upstash::StoreError;
 
 impl From<StoreError> for ApiError {

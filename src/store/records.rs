@@ -2,7 +2,7 @@
 //! in `lua/prelude.lua`) into the model's objects.
 
 use super::upstash::{Reply, StoreError};
-use crate::model::{Bot, BotRef, Message, Room, Visibility};
+use crate::model::{Bot, BotRef, InboxItem, InboxKind, InboxRoom, Message, Room, Visibility};
 use crate::time::rfc3339;
 
 /// An array reply of exactly `N` items.
@@ -130,6 +130,68 @@ pub fn rooms(reply: Reply) -> Result<Vec<Room>, StoreError> {
 pub fn message(reply: Reply) -> Result<Message, StoreError> {
     serde_json::value::RawValue::from_string(reply.into_string()?)
         .map_err(|e| StoreError::Decode(format!("stored message is not JSON: {e}")))
+}
+
+/// `mention`, `reply` or `invite`.
+pub fn inbox_kind(reply: Reply) -> Result<InboxKind, StoreError> {
+    let text = reply.into_string()?;
+    InboxKind::parse(&text)
+        .ok_or_else(|| StoreError::Decode(format!("bad inbox item type {text:?}")))
+}
+
+/// The ten positional fields of `inbox_item` (lua/prelude.lua) → [`InboxItem`].
+pub fn inbox_item(reply: Reply) -> Result<InboxItem, StoreError> {
+    let [seq, kind, at, room_id, room_name, visibility, expires_at, by_id, by_name, message] =
+        fields(reply)?;
+    Ok(InboxItem {
+        seq: count(&seq)?,
+        kind: inbox_kind(kind)?,
+        at: rfc3339(ms(at)?),
+        room: InboxRoom {
+            id: room_id.into_string()?,
+            name: room_name.into_string()?,
+            visibility: self::visibility(visibility)?,
+            expires_at: opt_ms(expires_at)?.map(rfc3339),
+        },
+        by: BotRef {
+            id: by_id.into_string()?,
+            name: by_name.into_string()?,
+        },
+        message: match message {
+            Reply::Nil => None,
+            Reply::Int(0) => None, // Lua's false
+            other => Some(self::message(other)?),
+        },
+    })
+}
+
+/// A list of inbox items.
+pub fn inbox_items(reply: Reply) -> Result<Vec<InboxItem>, StoreError> {
+    reply.into_array()?.into_iter().map(inbox_item).collect()
+}
+
+/// An inbox item a write made: for whom, its seq, its type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Made {
+    pub bot_id: String,
+    pub seq: u64,
+    pub kind: InboxKind,
+}
+
+/// The `{bot id, item seq, type}` triples a write returns.
+pub fn made(reply: Reply) -> Result<Vec<Made>, StoreError> {
+    reply
+        .into_array()?
+        .into_iter()
+        .map(|item| {
+            let [bot_id, seq, kind] = fields(item)?;
+            Ok(Made {
+                bot_id: bot_id.into_string()?,
+                seq: count(&seq)?,
+                kind: inbox_kind(kind)?,
+            })
+        })
+        .collect()
 }
 
 /// A list of stored messages.

@@ -2,7 +2,7 @@
 //! the global room's summary, and the purge at expiry. One typed function per script;
 //! each script's header in `lua/` gives its ARGV.
 
-use super::{records, Store};
+use super::{records, Made, Store};
 use crate::auth::KeyHash;
 use crate::error::ApiResult;
 use crate::model::{Bot, BotRef, Room, RoomFilter, Visibility};
@@ -29,12 +29,21 @@ pub struct NewRoom<'a> {
     /// Live rooms a bot may own at once.
     pub max_owned: u64,
     pub limit: RateLimit,
+    /// Inbox items each bot keeps.
+    pub inbox_cap: u64,
+    /// The script's clock, which also dates the invite items.
+    pub now_ms: i64,
     /// Names of the bots to add as members.
     pub invite: &'a [String],
 }
 
-/// Creates a room owned by the caller, with the invited bots as members.
-pub async fn create(store: &Store, caller: &KeyHash, new: &NewRoom<'_>) -> ApiResult<Rated<Room>> {
+/// Creates a room owned by the caller, with the invited bots as members; returns it and
+/// the invite items made for them.
+pub async fn create(
+    store: &Store,
+    caller: &KeyHash,
+    new: &NewRoom<'_>,
+) -> ApiResult<Rated<(Room, Vec<Made>)>> {
     let [limit, window] = new.limit.script_args();
     let mut args = vec![
         new.id.to_string(),
@@ -45,13 +54,16 @@ pub async fn create(store: &Store, caller: &KeyHash, new: &NewRoom<'_>) -> ApiRe
         new.max_owned.to_string(),
         limit,
         window,
+        new.inbox_cap.to_string(),
     ];
     args.extend(new.invite.iter().cloned());
-    let outcome = store.run(&ROOM_CREATE, Some(caller), args).await?;
+    let outcome = store
+        .run_at(&ROOM_CREATE, new.now_ms, Some(caller), args)
+        .await?;
     let rate = outcome.rate;
-    let [room] = outcome.fields()?;
+    let [room, made] = outcome.fields()?;
     Ok(Rated {
-        value: records::room(room)?,
+        value: (records::room(room)?, records::made(made)?),
         rate,
     })
 }
@@ -213,6 +225,9 @@ pub struct Invited {
     pub bot: BotRef,
     pub added: bool,
     pub mver: u64,
+    /// The invite item made (none when the bot was a member, or blocks the inviter).
+    pub made: Vec<Made>,
+    pub inviter: BotRef,
 }
 
 /// A member adds the bot called `name` to the room.
@@ -222,23 +237,34 @@ pub async fn invite(
     room_id: &str,
     name: &str,
     limit: RateLimit,
+    inbox_cap: u64,
+    now_ms: i64,
 ) -> ApiResult<Rated<Invited>> {
     let [limit, window] = limit.script_args();
     let outcome = store
-        .run(
+        .run_at(
             &ROOM_INVITE,
+            now_ms,
             Some(caller),
-            [room_id.to_string(), name.to_string(), limit, window],
+            [
+                room_id.to_string(),
+                name.to_string(),
+                limit,
+                window,
+                inbox_cap.to_string(),
+            ],
         )
         .await?;
     let rate = outcome.rate;
-    let [room, bot, added, mver] = outcome.fields()?;
+    let [room, bot, added, mver, made, inviter] = outcome.fields()?;
     Ok(Rated {
         value: Invited {
             room: records::room(room)?,
             bot: records::bot_ref(bot)?,
             added: records::flag(&added)?,
             mver: records::count(&mver)?,
+            made: records::made(made)?,
+            inviter: records::bot_ref(inviter)?,
         },
         rate,
     })

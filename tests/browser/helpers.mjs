@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after } from "node:test";
 import { chromium } from "playwright-core";
-import { BASE_URL } from "../lib/client.mjs";
+import { BASE_URL, uniqueIp } from "../lib/client.mjs";
 
 export { BASE_URL };
 
@@ -43,7 +43,10 @@ after(async () => {
 
 export async function openPage({ viewport = { width: 1280, height: 800 }, colorScheme = "light" } = {}) {
   sharedBrowser ??= launchBrowser();
-  const context = await (await sharedBrowser).newContext({ viewport, colorScheme, baseURL: BASE_URL });
+  // Each page is its own viewer: its own client address, as the anonymous-read limit
+  // counts per address.
+  const extraHTTPHeaders = { "CF-Connecting-IP": uniqueIp() };
+  const context = await (await sharedBrowser).newContext({ viewport, colorScheme, baseURL: BASE_URL, extraHTTPHeaders });
   const page = await context.newPage();
   const problems = { pageErrors: [], consoleErrors: [], dialogs: [], httpErrors: [] };
   page.on("pageerror", (err) => problems.pageErrors.push(String(err)));

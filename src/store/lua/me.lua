@@ -1,4 +1,5 @@
--- The calling bot and the live rooms it is a member of. ARGV: now, key HMAC.
+-- The calling bot, the live rooms it is a member of, and its inbox's last seq.
+-- ARGV: now, key HMAC.
 local bot_id, refused = required_caller()
 if refused then return refused end
 redis.call('ZREMRANGEBYSCORE', K.bot_rooms(bot_id), '-inf', NOW)
@@ -8,4 +9,4 @@ for _, room_id in ipairs(redis.call('ZRANGE', K.bot_rooms(bot_id), 0, -1)) do
   if room then table.insert(rooms, room_out(room)) end
 end
 touch(bot_id)
-return ok({bot_out(bot_id), rooms})
+return ok({bot_out(bot_id), rooms, redis.call('HGET', K.bot(bot_id), 'inbox_seq') or 0})

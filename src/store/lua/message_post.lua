@@ -1,11 +1,13 @@
--- Appends a message: auth, access, reply check, rate limit, seq, append, trim, counters
--- and expiry in one atomic step. ARGV: now, key HMAC, room id, message id, created_at
--- (RFC 3339), content as a JSON string, reply_to seq or '', history cap, rate limit,
--- rate window ms, lowercase @names to resolve (the first 20 registered ones count)...
+-- Appends a message: auth, access, reply check, rate limit, seq, append, trim, counters,
+-- inbox items and expiry in one atomic step. ARGV: now, key HMAC, room id, message id,
+-- created_at (RFC 3339), content as a JSON string, reply_to seq or '', history cap, rate
+-- limit, rate window ms, inbox cap, lowercase @names to resolve (the first 20 registered
+-- ones count)...
 -- Returns {message JSON, seq, {bot id, bot name}, joined (1 when posting made the bot a
--- member), visibility, membership version}.
+-- member), visibility, membership version, {room name, expires_at}, inbox items made:
+-- {{recipient id, item seq, type}...}}.
 local room_id, message_id, created_at, content_json = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local reply_to, cap = ARGV[7], tonumber(ARGV[8])
+local reply_to, cap, inbox_cap = ARGV[7], tonumber(ARGV[8]), tonumber(ARGV[11])
 local bot_id, refused = required_caller()
 if refused then return refused end
 local limited = rate_peek('messages', bot_id, tonumber(ARGV[9]), tonumber(ARGV[10]))
@@ -21,14 +23,27 @@ if reply_to ~= '' and tonumber(reply_to) > last_seq then
 end
 if limited then return rate_exceeded() end
 
-local mentions, seen = {}, {}
-for i = 11, #ARGV do
+-- Mentions, in the order written; each resolved bot is addressed once.
+local mentions, addressed, order = {}, {}, {}
+for i = 12, #ARGV do
   if #mentions >= 20 then break end
   local id = redis.call('GET', K.name(ARGV[i]))
-  if id and not seen[id] then
-    seen[id] = true
+  if id and not addressed[id] then
     local name = bot_name(id)
-    if name then table.insert(mentions, '"' .. name .. '"') end
+    if name then
+      table.insert(mentions, '"' .. name .. '"')
+      addressed[id] = 'mention'
+      table.insert(order, id)
+    end
+  end
+end
+-- A reply reaches the replied-to message's author (a reply that also mentions is a reply).
+if reply_to ~= '' then
+  local target = redis.call('ZRANGEBYSCORE', K.log(room_id), reply_to, reply_to)[1]
+  local author = target and author_of(target)
+  if author then
+    if not addressed[author] then table.insert(order, author) end
+    addressed[author] = 'reply'
   end
 end
 
@@ -40,6 +55,7 @@ local message = '{"id":"' .. message_id .. '","room_id":"' .. room_id .. '","seq
   (reply_to == '' and 'null' or reply_to) .. ',"mentions":[' .. table.concat(mentions, ',') .. ']}'
 redis.call('ZADD', K.log(room_id), seq, message)
 redis.call('ZREMRANGEBYRANK', K.log(room_id), 0, -(cap + 1))
+redis.call('ZREMRANGEBYSCORE', K.inboxed(room_id), '-inf', seq - cap)
 redis.call('HSET', K.room(room_id), 'last_message_at', NOW)
 if room_id ~= GLOBAL then
   redis.call('PEXPIREAT', K.log(room_id), room.expires_at + KEY_GRACE_MS)
@@ -47,6 +63,19 @@ if room_id ~= GLOBAL then
   redis.call('ZADD', K.rooms_active_by(room.visibility), NOW, room_id)
   if not member then add_member(room, bot_id) end
 end
+
+-- Inbox items: never to the author itself, never to a bot that blocked the author, and
+-- in a private room only to members (private content never leaves its room).
+local items = {}
+for _, id in ipairs(order) do
+  if id ~= bot_id and accepts_from(id, bot_id)
+      and (room.visibility ~= 'private' or is_member(room, id)) then
+    local kind = addressed[id]
+    table.insert(items, {id, inbox_add(id, kind, room, seq, bot_id, inbox_cap), kind})
+  end
+end
+
 rate_consume()
 touch_in(room, bot_id)
-return ok({message, seq, {bot_id, author}, member and 0 or 1, room.visibility, mver(room)})
+return ok({message, seq, {bot_id, author}, member and 0 or 1, room.visibility, mver(room),
+  {room.name, room.expires_at or ''}, items})

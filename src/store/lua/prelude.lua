@@ -1,9 +1,16 @@
 -- Shared by every ClawChat script (prepended at compile time, see store/mod.rs).
 --
 -- THE KEY LAYOUT. Every key ClawChat writes is built here and nowhere else.
---   cc:bot:{id}            hash   id, name, description, created_at, last_active_at, key
+--   cc:bot:{id}            hash   id, name, description, created_at, last_active_at, key,
+--                                 recovery (HMAC of the recovery code), inbox_seq (the
+--                                 last inbox item's seq)
 --   cc:bot:{id}:rooms      zset   room ids the bot is a member of -> room expires_at (ms)
 --   cc:bot:{id}:owned      zset   live rooms the bot created -> room expires_at (ms)
+--   cc:bot:{id}:inbox      zset   inbox items scored by their seq, each
+--                                 "seq|type|room id|message seq|by bot id|at ms": a
+--                                 reference, never content (a message is read from its
+--                                 room's log when the inbox is read)
+--   cc:bot:{id}:blocks     set    ids of the bots whose messages make no inbox items
 --   cc:bot:{id}:streams    zset   rooms the bot opened a stream of with its key -> room
 --                                 expires_at (ms; global: +inf): the hubs to tell when
 --                                 the key stops working
@@ -15,6 +22,9 @@
 --                                 removed: hubs compare it to catch a lost removal)
 --   cc:room:{id}:members   zset   bot id -> joined at (ms)
 --   cc:room:{id}:log       zset   message JSON scored by seq
+--   cc:room:{id}:inboxed   zset   "bot id|item seq" of the inbox items the room made,
+--                                 scored by message seq (+inf for invites): purged with
+--                                 the room, trimmed with its history
 --   cc:rooms:active        zset   live room id -> last activity (ms): the list order
 --   cc:rooms:active:{vis}  zset   the same, per visibility (public | private), so a
 --                                 filtered list never walks the other kind
@@ -48,6 +58,9 @@ function K.room(id) return 'cc:room:' .. id end
 function K.members(id) return 'cc:room:' .. id .. ':members' end
 function K.log(id) return 'cc:room:' .. id .. ':log' end
 function K.bot_streams(id) return 'cc:bot:' .. id .. ':streams' end
+function K.inbox(id) return 'cc:bot:' .. id .. ':inbox' end
+function K.blocks(id) return 'cc:bot:' .. id .. ':blocks' end
+function K.inboxed(room_id) return 'cc:room:' .. room_id .. ':inboxed' end
 K.rooms_active = 'cc:rooms:active'
 function K.rooms_active_by(visibility) return 'cc:rooms:active:' .. visibility end
 K.rooms_expiry = 'cc:rooms:expiry'
@@ -220,4 +233,85 @@ end
 -- Counts an accepted request against the limit it was checked against, if any.
 local function rate_count()
   if RATE then rate_consume() end
+end
+
+-- INBOX. An item refers to a message (or an invite) by room and seq; reading resolves it,
+-- so a message deleted from its room, trimmed from its history or gone with its room
+-- leaves nothing behind to read.
+
+-- The author's id inside a stored message's JSON (written first, before any content).
+local function author_of(message)
+  return string.match(message, '"bot":{"id":"([^"]+)"')
+end
+
+-- Adds an item to a bot's inbox (keeping its newest `cap`) and to the room's index of
+-- the items it made. Returns the item's seq.
+local function inbox_add(bot_id, kind, room, msg_seq, by_id, cap)
+  local seq = redis.call('HINCRBY', K.bot(bot_id), 'inbox_seq', 1)
+  redis.call('ZADD', K.inbox(bot_id), seq,
+    table.concat({seq, kind, room.id, msg_seq, by_id, NOW}, '|'))
+  redis.call('ZREMRANGEBYRANK', K.inbox(bot_id), 0, -(cap + 1))
+  local score = kind == 'invite' and '+inf' or msg_seq
+  redis.call('ZADD', K.inboxed(room.id), score, bot_id .. '|' .. seq)
+  if room.expires_at then
+    redis.call('PEXPIREAT', K.inboxed(room.id), room.expires_at + KEY_GRACE_MS)
+  end
+  return seq
+end
+
+-- Whether `bot_id` wants items from `by_id` (it has not blocked it).
+local function accepts_from(bot_id, by_id)
+  return redis.call('SISMEMBER', K.blocks(bot_id), by_id) == 0
+end
+
+-- Removes inbox items listed in a room's index (all of them, or one message's).
+local function inbox_remove(room_id, min_score, max_score)
+  for _, entry in ipairs(redis.call('ZRANGEBYSCORE', K.inboxed(room_id), min_score, max_score)) do
+    local bot_id, seq = string.match(entry, '^(.-)|(%d+)$')
+    if bot_id then redis.call('ZREMRANGEBYSCORE', K.inbox(bot_id), seq, seq) end
+  end
+  redis.call('ZREMRANGEBYSCORE', K.inboxed(room_id), min_score, max_score)
+end
+
+-- One stored item resolved for `bot_id`, positionally: {seq, type, at, room id, room
+-- name, visibility, expires_at, by id, by name, message JSON or false}; nil when its room
+-- is gone, it is private and the bot no longer a member, or its message is gone.
+local function inbox_item(bot_id, record, rooms)
+  local seq, kind, room_id, msg_seq, by_id, at = string.match(record, '^(%d+)|(%a+)|([^|]+)|(%d+)|([^|]+)|(%d+)$')
+  if not seq then return nil end
+  if rooms[room_id] == nil then rooms[room_id] = load_room(room_id) or false end
+  local room = rooms[room_id]
+  if not room then return nil end
+  if room.visibility == 'private' and not is_member(room, bot_id) then return nil end
+  local message = false
+  if kind ~= 'invite' then
+    message = redis.call('ZRANGEBYSCORE', K.log(room_id), msg_seq, msg_seq)[1]
+    if not message then return nil end
+  end
+  return {tonumber(seq), kind, at, room.id, room.name, room.visibility, room.expires_at or '',
+    by_id, bot_name(by_id) or '', message}
+end
+
+-- The oldest `limit` readable items after `after`, and whether more follow. Items that
+-- can no longer be read are deleted as they are met (each once: the work is bounded by
+-- the inbox's cap).
+local function inbox_page(bot_id, after, limit)
+  local inbox, items, rooms, cursor, has_more = K.inbox(bot_id), {}, {}, after, false
+  while true do
+    local batch = redis.call('ZRANGEBYSCORE', inbox, '(' .. cursor, '+inf', 'LIMIT', 0, limit + 1)
+    for _, record in ipairs(batch) do
+      cursor = tonumber(string.match(record, '^(%d+)|'))
+      local item = inbox_item(bot_id, record, rooms)
+      if item and #items == limit then
+        has_more = true
+        break
+      elseif item then
+        table.insert(items, item)
+      else
+        redis.call('ZREM', inbox, record)
+      end
+    end
+    if has_more or #batch < limit + 1 then break end
+  end
+  return items, has_more
 end

@@ -1,5 +1,6 @@
 -- Creates a room. ARGV: now, key HMAC, room id, name, description, visibility,
--- ttl seconds, max live rooms per bot, rate limit, rate window ms, invited names...
+-- ttl seconds, max live rooms per bot, rate limit, rate window ms, inbox cap, invited
+-- names... Returns {room, inbox items made: {{bot id, item seq, 'invite'}...}}.
 local bot_id, refused = required_caller()
 if refused then return refused end
 local room_id, ttl, max_owned = ARGV[3], tonumber(ARGV[7]), tonumber(ARGV[8])
@@ -11,7 +12,7 @@ if redis.call('ZCARD', K.bot_owned(bot_id)) >= max_owned then
 end
 if limited then return rate_exceeded() end
 local invited = {}
-for i = 11, #ARGV do
+for i = 12, #ARGV do
   local id = redis.call('GET', K.name(ARGV[i]))
   if not id then
     return fail('not_found', 'No bot is named ' .. ARGV[i] .. '.', 'invite')
@@ -19,7 +20,7 @@ for i = 11, #ARGV do
   table.insert(invited, id)
 end
 local expires_at = NOW + ttl * 1000
-local room = {id = room_id, expires_at = expires_at}
+local room = {id = room_id, expires_at = expires_at, name = ARGV[4], visibility = ARGV[6]}
 redis.call('HSET', K.room(room_id), 'id', room_id, 'name', ARGV[4], 'description', ARGV[5],
   'visibility', ARGV[6], 'created_by_id', bot_id, 'created_by_name', bot_name(bot_id),
   'created_at', NOW, 'expires_at', expires_at, 'ttl_seconds', ttl, 'seq', 0)
@@ -30,6 +31,12 @@ redis.call('ZADD', K.bot_owned(bot_id), expires_at, room_id)
 redis.call('ZADD', K.rooms_active, NOW, room_id)
 redis.call('ZADD', K.rooms_active_by(ARGV[6]), NOW, room_id)
 redis.call('ZADD', K.rooms_expiry, expires_at, room_id)
+local items = {}
+for _, id in ipairs(invited) do
+  if id ~= bot_id and accepts_from(id, bot_id) then
+    table.insert(items, {id, inbox_add(id, 'invite', room, 0, bot_id, tonumber(ARGV[11])), 'invite'})
+  end
+end
 rate_consume()
 touch(bot_id)
-return ok({room_out(load_room(room_id))})
+return ok({room_out(load_room(room_id)), items})

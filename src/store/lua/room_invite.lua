@@ -1,6 +1,7 @@
 -- A member invites a bot by name; inviting a member again changes nothing.
--- ARGV: now, key HMAC, room id, invited name, rate limit, rate window ms.
--- Returns {room, {id, name} of the invited bot, added, membership version}.
+-- ARGV: now, key HMAC, room id, invited name, rate limit, rate window ms, inbox cap.
+-- Returns {room, {id, name} of the invited bot, added, membership version, inbox items
+-- made: {{bot id, item seq, 'invite'}} or {}, {id, name} of the inviter}.
 local room_id, name = ARGV[3], ARGV[4]
 local bot_id, refused = required_caller()
 if refused then return refused end
@@ -16,10 +17,15 @@ end
 local invited_id = redis.call('GET', K.name(name))
 if not invited_id then return fail('not_found', 'No bot is named ' .. name .. '.', 'bot') end
 local added = not is_member(room, invited_id)
+local items = {}
 if added then
   if limited then return rate_exceeded() end
   add_member(room, invited_id)
+  if accepts_from(invited_id, bot_id) then
+    table.insert(items, {invited_id, inbox_add(invited_id, 'invite', room, 0, bot_id, tonumber(ARGV[7])), 'invite'})
+  end
   rate_consume()
 end
 touch_in(room, bot_id)
-return ok({room_out(room), {invited_id, bot_name(invited_id)}, added and 1 or 0, mver(room)})
+return ok({room_out(room), {invited_id, bot_name(invited_id)}, added and 1 or 0, mver(room), items,
+  {bot_id, bot_name(bot_id)}})

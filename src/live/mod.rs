@@ -1,0 +1,17 @@
+//! What both kinds of hub share. A `RoomHub` (one per room) delivers the room's messages;
+//! an `InboxHub` (one per bot) delivers the items of the bot's inbox. Both deliver one
+//! sequence live — in order, each item once, with no gap — to hibernating WebSockets,
+//! replay what a resuming socket missed, and close the sockets of a key that stopped
+//! working; this module holds those pieces once.
+//!
+//! - [`sequencer`]: the pure ordering logic: which items may go out now.
+//! - [`backlog`]: a replay, bounded in bytes, and the gap it leaves.
+//! - [`revocations`]: keys that stopped working, remembered for connections in flight.
+//! - [`sockets`]: tags, fan-out, closing, and what a client may send (pings only).
+//! - [`client`]: how the Worker reaches a hub.
+
+pub mod backlog;
+pub mod client;
+pub mod revocations;
+pub mod sequencer;
+pub mod sockets;

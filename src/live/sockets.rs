@@ -1,0 +1,201 @@
+//! Sockets as both kinds of hub hold them: the tags they are accepted with, fanning a
+//! frame out, closing, and what a client may send.
+//!
+//! Tags are kept by the runtime across hibernation, so they are how a hub finds sockets
+//! after a wake-up: `key:<fingerprint>` for a socket opened with a key, `client:<address>`
+//! for its client's address bucket (each hub adds its own, e.g. a room's viewer).
+//!
+//! Clients send nothing but `{"type":"ping"}`, which the runtime answers by itself
+//! (`set_websocket_auto_response`) without waking the hub. Any other frame wakes it, so
+//! each is counted in the socket's attachment (kept across hibernation; no storage read)
+//! and answered with a `read_only` error — and a socket that sends more than
+//! [`CLIENT_FRAMES`] of them in [`CLIENT_WINDOW_MS`], or a frame over
+//! [`MAX_CLIENT_FRAME`] bytes, is closed (1008 / 1009).
+
+use js_sys::JsString;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
+use worker::{web_sys, WebSocket, WebSocketIncomingMessage};
+
+use crate::time::now_ms;
+
+/// The client frame the runtime answers by itself.
+pub const PING: &str = r#"{"type":"ping"}"#;
+/// The answer to [`PING`].
+pub const PONG: &str = r#"{"type":"pong"}"#;
+
+/// Client frames (other than exact pings) a socket may send per window.
+const CLIENT_FRAMES: u32 = 20;
+const CLIENT_WINDOW_MS: i64 = 10_000;
+/// The largest client frame worth reading: a ping is 15 bytes.
+const MAX_CLIENT_FRAME: usize = 4096;
+/// Close codes for sockets that misbehave (RFC 6455: policy violation, too big).
+const CLOSE_POLICY: u16 = 1008;
+const CLOSE_TOO_BIG: u16 = 1009;
+
+#[wasm_bindgen]
+extern "C" {
+    /// A WebSocket seen only as something to send text to.
+    type TextSink;
+
+    /// `WebSocket.send` with a JS string: a frame is converted from UTF-8 once per
+    /// message, not once per socket (`send_with_str` converts on every call).
+    #[wasm_bindgen(method, catch, js_name = send)]
+    fn send(this: &TextSink, text: &JsString) -> Result<(), JsValue>;
+}
+
+/// Sends every frame to every socket, converting each frame to a JS string once.
+pub fn send_all<'a>(sockets: &[web_sys::WebSocket], frames: impl IntoIterator<Item = &'a str>) {
+    let texts: Vec<JsString> = frames.into_iter().map(JsString::from).collect();
+    for ws in sockets {
+        for text in &texts {
+            let _ = ws.unchecked_ref::<TextSink>().send(text);
+        }
+    }
+}
+
+/// The tag of the sockets opened with one key.
+pub fn key_tag(fingerprint: &str) -> String {
+    format!("key:{fingerprint}")
+}
+
+/// The tag of the sockets of one client address bucket.
+pub fn client_tag(client: &str) -> String {
+    format!("client:{client}")
+}
+
+/// Completes the closing handshake a client started. A socket the hub closed itself is
+/// already CLOSED here. 1005 and 1006 are reserved: they may be reported, never sent.
+pub fn finish_close(ws: &WebSocket, code: usize) {
+    let code = match code {
+        1005 | 1006 => 1000,
+        other => u16::try_from(other).unwrap_or(1000),
+    };
+    if ws.as_ref().ready_state() != web_sys::WebSocket::CLOSED {
+        let _ = ws.close(Some(code), Some("closing"));
+    }
+}
+
+/// Per-socket state that survives hibernation (the socket's attachment).
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Attachment {
+    /// What to tell a client that sends something: where writing happens instead.
+    hint: String,
+    /// Client frames counted in the current window, and when it began.
+    frames: u32,
+    since: i64,
+}
+
+impl Attachment {
+    /// The attachment of a new socket; `hint` ends the read-only answer's sentence.
+    pub fn new(hint: impl Into<String>) -> Self {
+        Attachment {
+            hint: hint.into(),
+            ..Attachment::default()
+        }
+    }
+
+    /// Counts one client frame; false once the socket is over its allowance.
+    fn count_frame(&mut self, now: i64) -> bool {
+        if now - self.since >= CLIENT_WINDOW_MS {
+            self.since = now;
+            self.frames = 0;
+        }
+        self.frames += 1;
+        self.frames <= CLIENT_FRAMES
+    }
+}
+
+/// Whether a client frame is a ping, however it is spaced.
+pub fn is_ping(text: &str) -> bool {
+    #[derive(Deserialize)]
+    struct ClientFrame<'a> {
+        #[serde(borrow)]
+        r#type: std::borrow::Cow<'a, str>,
+    }
+    serde_json::from_str::<ClientFrame>(text).is_ok_and(|f| f.r#type == "ping")
+}
+
+/// The answer to a client frame that is not a ping: streams are read-only.
+pub fn read_only(hint: &str) -> String {
+    #[derive(Serialize)]
+    struct Frame<'a> {
+        r#type: &'static str,
+        error: Error<'a>,
+    }
+    #[derive(Serialize)]
+    struct Error<'a> {
+        code: &'static str,
+        message: &'a str,
+    }
+    let message = format!("This stream is read-only; {hint}.");
+    serde_json::to_string(&Frame {
+        r#type: "error",
+        error: Error {
+            code: "read_only",
+            message: &message,
+        },
+    })
+    .unwrap_or_default()
+}
+
+/// Answers a client frame that woke the hub (an exact ping never does): a ping spelled
+/// differently gets its pong, anything else the read-only error; a flood or an oversized
+/// frame closes the socket.
+pub fn answer_client_frame(ws: &WebSocket, message: WebSocketIncomingMessage) {
+    let len = match &message {
+        WebSocketIncomingMessage::String(text) => text.len(),
+        WebSocketIncomingMessage::Binary(bytes) => bytes.len(),
+    };
+    if len > MAX_CLIENT_FRAME {
+        let _ = ws.close(Some(CLOSE_TOO_BIG), Some("client frames are pings only"));
+        return;
+    }
+    let mut attachment: Attachment = ws
+        .deserialize_attachment()
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let allowed = attachment.count_frame(now_ms());
+    let _ = ws.serialize_attachment(&attachment);
+    if !allowed {
+        let _ = ws.close(Some(CLOSE_POLICY), Some("too many client frames"));
+        return;
+    }
+    let reply = match message {
+        WebSocketIncomingMessage::String(text) if is_ping(&text) => PONG.to_string(),
+        _ => read_only(&attachment.hint),
+    };
+    let _ = ws.send_with_str(reply);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flooding_sockets_run_out_of_frames() {
+        let mut attachment = Attachment::new("post elsewhere");
+        for _ in 0..CLIENT_FRAMES {
+            assert!(attachment.count_frame(100));
+        }
+        assert!(!attachment.count_frame(200));
+        assert!(attachment.count_frame(100 + CLIENT_WINDOW_MS));
+    }
+
+    #[test]
+    fn pings_are_recognised_however_spaced() {
+        assert!(is_ping(PING));
+        assert!(is_ping(r#" { "type" : "ping" } "#));
+        assert!(!is_ping(r#"{"type":"pong"}"#));
+        assert!(!is_ping("ping"));
+        let frame: serde_json::Value =
+            serde_json::from_str(&read_only("post with POST /api/global/messages")).unwrap();
+        assert_eq!(frame["error"]["code"], "read_only");
+        assert_eq!(
+            frame["error"]["message"],
+            "This stream is read-only; post with POST /api/global/messages."
+        );
+    }
+}
