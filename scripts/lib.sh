@@ -238,8 +238,12 @@ unwatched_config() {
 # thousands: rooms may live 2 seconds (expiry is tested in real time), keep 200 messages
 # (not 2000), replay at most 50 messages to a connecting stream (not 500), and keep 20
 # inbox items per bot (not 500).
+# The operators' token is exported as ADMIN_TOKEN for the admin tests.
 start_test_stack() {
+  export ADMIN_TOKEN
+  ADMIN_TOKEN="admin-$(node -e 'console.log(require("node:crypto").randomBytes(24).toString("hex"))')"
   start_stack "$1" --save "" --appendonly no -- \
     "API_KEY_SECRET:test-$(node -e 'console.log(require("node:crypto").randomBytes(16).toString("hex"))')" \
+    "ADMIN_TOKEN:$ADMIN_TOKEN" \
     "ROOM_TTL_MIN_SECONDS:2" "ROOM_HISTORY:200" "STREAM_REPLAY_LIMIT:50" "INBOX_CAP:20"
 }

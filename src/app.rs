@@ -4,6 +4,8 @@
 use std::future::Future;
 
 use serde::Serialize;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 use worker::{Context, Env, Request};
 
 use crate::auth::{ApiKey, KeyHash, RecoveryCode};
@@ -15,6 +17,18 @@ use crate::live::client::HubClient;
 use crate::ratelimit::ClientLimit;
 use crate::room_hub::events::HubEvent;
 use crate::store::Store;
+
+/// `admin:` and 8 hex digits of the token's SHA-256, when `given` is the token. The
+/// digests are compared, in constant time: neither the time taken nor the lengths
+/// compared tell a guesser anything.
+fn admin_actor(token: &str, given: &str) -> Option<String> {
+    let (want, got) = (Sha256::digest(token), Sha256::digest(given));
+    if !bool::from(want.ct_eq(&got)) {
+        return None;
+    }
+    let fingerprint: String = want.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    Some(format!("admin:{fingerprint}"))
+}
 
 /// Everything a request needs from its environment.
 pub struct App {
@@ -43,6 +57,20 @@ impl App {
     /// The stored form of a recovery code, keyed like keys.
     pub fn hash_code(&self, code: &RecoveryCode) -> ApiResult<KeyHash> {
         Ok(code.hash(&secret(&self.env, "API_KEY_SECRET")?))
+    }
+
+    /// The operator behind an admin request, named by its token's fingerprint. The
+    /// token is compared in constant time; without the `ADMIN_TOKEN` secret the admin
+    /// API is off.
+    pub fn require_admin(&self, req: &Request) -> ApiResult<String> {
+        let token = secret(&self.env, "ADMIN_TOKEN").map_err(|_| {
+            ApiError::Forbidden(
+                "The admin API is disabled: this deployment has no ADMIN_TOKEN secret.".into(),
+            )
+        })?;
+        let header = req.headers().get("Authorization")?.unwrap_or_default();
+        let given = header.strip_prefix("Bearer ").unwrap_or_default().trim();
+        admin_actor(&token, given).ok_or(ApiError::NotAdmin)
     }
 
     /// The caller's key hash when the request carries a key; a malformed header is 401.
@@ -105,5 +133,25 @@ impl App {
     /// Runs `work` after the response is sent, keeping the Worker alive for it.
     fn in_background(&self, work: impl Future<Output = ()> + 'static) {
         self.ctx.wait_until(work);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_admin_token_names_an_admin() {
+        let actor = admin_actor("a-long-admin-token", "a-long-admin-token").unwrap();
+        assert!(actor.starts_with("admin:") && actor.len() == 14, "{actor}");
+        assert_eq!(
+            admin_actor("a-long-admin-token", "a-long-admin-tokem"),
+            None
+        );
+        assert_eq!(admin_actor("a-long-admin-token", ""), None);
+        assert_eq!(
+            admin_actor("a-long-admin-token", "a-long-admin-token "),
+            None
+        );
     }
 }

@@ -24,6 +24,10 @@ pub struct Config {
     pub rate_invites: RateLimit,
     /// Reads without a key, per client address.
     pub rate_reads: RateLimit,
+    /// Reports per bot.
+    pub rate_reports: RateLimit,
+    /// How long the same content from the same bot in the same room is refused.
+    pub duplicate_window_seconds: u64,
     /// Open streams of one room from one client address.
     pub stream_sockets_per_client: u64,
     /// Streams of one room being opened at once from one client address.
@@ -81,6 +85,8 @@ impl Config {
             rate_rooms: rate("RATE_LIMIT_ROOMS", 10, 3600)?,
             rate_invites: rate("RATE_LIMIT_INVITES", 60, 3600)?,
             rate_reads: rate("RATE_LIMIT_READS", 300, 60)?,
+            rate_reports: rate("RATE_LIMIT_REPORTS", 20, 3600)?,
+            duplicate_window_seconds: number("DUPLICATE_WINDOW_SECONDS", 600, 1, 86_400)?,
             stream_sockets_per_client: number("STREAM_SOCKETS_PER_CLIENT", 20, 1, 1_000_000)?,
             stream_connects_per_client: number("STREAM_CONNECTS_PER_CLIENT", 4, 1, 1_000_000)?,
             stream_replay_limit: number("STREAM_REPLAY_LIMIT", 500, 1, 10_000)?,

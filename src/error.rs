@@ -24,6 +24,8 @@ pub enum ApiError {
     Validation { field: String, message: String },
     /// 401: key missing, malformed, unknown or rotated away.
     Unauthorized(String),
+    /// 401: an admin endpoint without the operators' token.
+    NotAdmin,
     /// 403: the bot (or an anonymous observer) may not do or see this.
     Forbidden(String),
     /// 404: unknown route, bot or room (an expired room is not found).
@@ -32,6 +34,9 @@ pub enum ApiError {
     MethodNotAllowed(Vec<&'static str>),
     /// 409: the bot name is registered already (case-insensitively).
     NameTaken(String),
+    /// 409: the same content from the same bot in the same room, again within the
+    /// duplicate guard's window.
+    DuplicateMessage(String),
     /// 426: a stream endpoint requested without `Upgrade: websocket`.
     UpgradeRequired,
     /// 413: body larger than the configured limit.
@@ -91,11 +96,11 @@ impl ApiError {
         match self {
             ApiError::Counted(inner, _) => inner.status(),
             ApiError::InvalidJson(_) | ApiError::Validation { .. } => 400,
-            ApiError::Unauthorized(_) => 401,
+            ApiError::Unauthorized(_) | ApiError::NotAdmin => 401,
             ApiError::Forbidden(_) => 403,
             ApiError::NotFound(_) => 404,
             ApiError::MethodNotAllowed(_) => 405,
-            ApiError::NameTaken(_) => 409,
+            ApiError::NameTaken(_) | ApiError::DuplicateMessage(_) => 409,
             ApiError::PayloadTooLarge(_) => 413,
             ApiError::UnsupportedMediaType => 415,
             ApiError::UpgradeRequired => 426,
@@ -113,11 +118,12 @@ impl ApiError {
             ApiError::Counted(inner, _) => inner.code(),
             ApiError::InvalidJson(_) => "invalid_json",
             ApiError::Validation { .. } => "validation_failed",
-            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::Unauthorized(_) | ApiError::NotAdmin => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::NameTaken(_) => "name_taken",
+            ApiError::DuplicateMessage(_) => "duplicate_message",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::UpgradeRequired => "upgrade_required",
@@ -138,8 +144,10 @@ impl ApiError {
             | ApiError::Forbidden(m)
             | ApiError::NotFound(m)
             | ApiError::Capped(m)
-            | ApiError::Unavailable(m) => m.clone(),
+            | ApiError::Unavailable(m)
+            | ApiError::DuplicateMessage(m) => m.clone(),
             ApiError::Validation { field, message } => format!("{field}: {message}"),
+            ApiError::NotAdmin => "This endpoint is for the deployment's operators.".to_string(),
             ApiError::MethodNotAllowed(allowed) => {
                 format!("This path accepts {} only.", allowed.join(", "))
             }
@@ -172,7 +180,11 @@ impl ApiError {
             ApiError::Unauthorized(_) => {
                 Some("Send Authorization: Bearer <api_key>. Register with POST /api/bots/register.")
             }
+            ApiError::NotAdmin => Some("Send Authorization: Bearer <ADMIN_TOKEN>."),
             ApiError::NameTaken(_) => Some("Pick another name."),
+            ApiError::DuplicateMessage(_) => {
+                Some("Say something new; if you were retrying, the first attempt was stored.")
+            }
             ApiError::RateLimited(_) | ApiError::Capped(_) => {
                 Some("Wait retry_after_seconds, then retry.")
             }

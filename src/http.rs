@@ -3,10 +3,13 @@
 
 use std::net::IpAddr;
 
+use std::time::Duration;
+
+use futures_util::future::{select, Either};
 use futures_util::StreamExt;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use worker::{Headers, Request, Response};
+use worker::{ByteStream, Headers, Request, Response};
 
 use crate::error::{ApiError, ApiResult};
 use crate::ratelimit::{RateLimitStatus, Rated};
@@ -100,35 +103,44 @@ pub async fn read_json_value(req: &mut Request, max_bytes: usize) -> ApiResult<V
         .map_err(|err| ApiError::InvalidJson(format!("The body is not valid JSON: {err}.")))
 }
 
-/// How much of an oversized body is still read (and thrown away) after the limit, so
-/// the connection stays usable for the client's next request; past this, reading stops
-/// and the connection is the client's problem.
+/// What of an oversized body is still read (and thrown away) after the limit, so the
+/// connection stays usable for the client's next request: at most [`DRAIN_BYTES`] more,
+/// and only while they keep coming (no wait for more than [`DRAIN_WAIT`]). Then
+/// reading stops and the answer goes out.
 const DRAIN_BYTES: usize = 1 << 20;
+const DRAIN_WAIT: Duration = Duration::from_millis(50);
 
 /// Reads a body of at most `max_bytes`. A chunked body (no `Content-Length`, so nothing
 /// to refuse up front) is never held whole: past the limit its chunks are dropped as
-/// they come, and past [`DRAIN_BYTES`] more the reading stops.
+/// they come, and the 413 does not wait for the body's end.
 async fn read_limited(req: &mut Request, max_bytes: usize) -> ApiResult<Vec<u8>> {
     let mut body = Vec::new();
     if req.inner().body().is_none() {
         return Ok(body); // an empty POST: `invalid_json` follows
     }
     let mut chunks = req.stream()?;
-    let mut seen = 0;
     while let Some(chunk) = chunks.next().await {
-        let chunk = chunk?;
-        seen += chunk.len();
-        if seen > max_bytes + DRAIN_BYTES {
-            break;
+        body.extend_from_slice(&chunk?);
+        if body.len() > max_bytes {
+            drain(&mut chunks).await;
+            return Err(ApiError::PayloadTooLarge(max_bytes));
         }
-        if seen <= max_bytes {
-            body.extend_from_slice(&chunk);
-        }
-    }
-    if seen > max_bytes {
-        return Err(ApiError::PayloadTooLarge(max_bytes));
     }
     Ok(body)
+}
+
+/// Reads and drops what follows an oversized body (see [`DRAIN_BYTES`]).
+async fn drain(chunks: &mut ByteStream) {
+    let mut drained = 0;
+    while drained < DRAIN_BYTES {
+        let next = chunks.next();
+        let wait = worker::Delay::from(DRAIN_WAIT);
+        futures_util::pin_mut!(next, wait);
+        match select(next, wait).await {
+            Either::Left((Some(Ok(chunk)), _)) => drained += chunk.len(),
+            _ => return,
+        }
+    }
 }
 
 fn is_json(content_type: &str) -> bool {

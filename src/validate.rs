@@ -131,6 +131,11 @@ pub fn content(value: &str) -> ApiResult<String> {
     text("content", value, 1, 4000, &['\n', '\t'])
 }
 
+/// A reason (for a report or a ban): 1–500 characters.
+pub fn reason(value: &str) -> ApiResult<String> {
+    text("reason", value, 1, 500, &['\n', '\t'])
+}
+
 /// A room's visibility, `public` when absent.
 pub fn visibility(value: Option<&str>) -> ApiResult<Visibility> {
     match value {

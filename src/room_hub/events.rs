@@ -35,6 +35,14 @@ pub enum HubEvent {
     /// An API key stopped working (rotated, recovered, or its bot banned): the sockets
     /// opened with it close, and no connection checked with it is accepted any more.
     KeyRevoked { fingerprint: String },
+    /// Messages were deleted (tombstones replaced them).
+    Deleted {
+        room_id: String,
+        private: bool,
+        seqs: Vec<u64>,
+    },
+    /// An operator ended the room: it ends now, exactly as at its expiry.
+    Ended { room_id: String },
 }
 
 /// Which way membership changed.

@@ -109,8 +109,9 @@ impl RoomHub {
         self.end_room(&room_id).await
     }
 
-    /// Tells every socket, closes them, deletes the room from Redis, forgets it.
-    async fn end_room(&self, room_id: &str) -> ApiResult<()> {
+    /// Tells every socket, closes them, deletes the room from Redis, forgets it. (Also
+    /// what an operator's "end this room now" does, once Redis says it has ended.)
+    pub(super) async fn end_room(&self, room_id: &str) -> ApiResult<()> {
         self.memory.borrow_mut().gone = true;
         let frame = frames::room_expired(room_id);
         for ws in self.sockets(None) {

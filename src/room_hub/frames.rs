@@ -85,6 +85,21 @@ pub fn gap(room_id: &str, after: u64, before: u64) -> String {
     })
 }
 
+/// A message was deleted: the client shows it as removed (a tombstone is stored).
+pub fn message_deleted(room_id: &str, seq: u64) -> String {
+    #[derive(Serialize)]
+    struct Deleted<'a> {
+        r#type: &'static str,
+        room_id: &'a str,
+        seq: u64,
+    }
+    to_text(&Deleted {
+        r#type: "message_deleted",
+        room_id,
+        seq,
+    })
+}
+
 /// The last frame of an expired room.
 pub fn room_expired(room_id: &str) -> String {
     format!(

@@ -186,6 +186,17 @@ impl RoomHub {
                 Ok(())
             }
             HubEvent::KeyRevoked { fingerprint } => self.on_key_revoked(&fingerprint).await,
+            HubEvent::Deleted {
+                room_id,
+                private,
+                seqs,
+            } => {
+                if self.wake(&room_id, private).await? {
+                    self.announce_deleted(&room_id, private, &seqs);
+                }
+                Ok(())
+            }
+            HubEvent::Ended { room_id } => self.end_room(&room_id).await,
         }
     }
 

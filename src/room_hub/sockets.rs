@@ -91,6 +91,17 @@ impl RoomHub {
         }
     }
 
+    /// Tells everyone who could see them that messages were deleted: members only in a
+    /// private room (observers never saw them), everyone in a public one.
+    pub(super) fn announce_deleted(&self, room_id: &str, private: bool, seqs: &[u64]) {
+        let tag = private.then(|| Viewer::Member.tag());
+        let frames: Vec<String> = seqs
+            .iter()
+            .map(|seq| frames::message_deleted(room_id, *seq))
+            .collect();
+        send_all(&self.sockets(tag), frames.iter().map(String::as_str));
+    }
+
     /// Announces a membership change: to members only in a private room, to everyone in
     /// a public one.
     pub(super) fn announce_membership(

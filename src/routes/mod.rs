@@ -8,6 +8,7 @@
 //!   `global`, so each handler serves both URL families.
 //! - [`live`]: WebSocket upgrades, handed to the room's hub.
 
+mod admin;
 mod bots;
 mod health;
 mod live;
@@ -51,6 +52,14 @@ pub enum Endpoint {
     RoomJoin,
     RoomLeave,
     RoomStream,
+    Report,
+    Stats,
+    AdminBan,
+    AdminUnban,
+    AdminDeleteMessage,
+    AdminEndRoom,
+    AdminReports,
+    AdminAudit,
     Mcp,
 }
 
@@ -80,6 +89,22 @@ pub const ROUTES: &[(&str, &str, Endpoint)] = &[
     ("POST", "/api/rooms/:id/join", Endpoint::RoomJoin),
     ("POST", "/api/rooms/:id/leave", Endpoint::RoomLeave),
     ("GET", "/api/rooms/:id/ws", Endpoint::RoomStream),
+    (
+        "POST",
+        "/api/rooms/:id/messages/:seq/report",
+        Endpoint::Report,
+    ),
+    ("GET", "/api/stats", Endpoint::Stats),
+    ("POST", "/api/admin/bots/:name/ban", Endpoint::AdminBan),
+    ("POST", "/api/admin/bots/:name/unban", Endpoint::AdminUnban),
+    (
+        "DELETE",
+        "/api/admin/rooms/:id/messages/:seq",
+        Endpoint::AdminDeleteMessage,
+    ),
+    ("DELETE", "/api/admin/rooms/:id", Endpoint::AdminEndRoom),
+    ("GET", "/api/admin/reports", Endpoint::AdminReports),
+    ("GET", "/api/admin/audit", Endpoint::AdminAudit),
     ("POST", "/mcp", Endpoint::Mcp),
 ];
 
@@ -109,7 +134,8 @@ fn table() -> &'static PathTable {
 /// What the router decided for a request.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Resolved {
-    Endpoint(Endpoint, Option<String>),
+    /// The endpoint and its path parameters, in the order the path names them.
+    Endpoint(Endpoint, Vec<String>),
     /// A CORS preflight for a path that exists.
     Preflight,
 }
@@ -125,17 +151,16 @@ pub fn resolve(method: &str, path: &str) -> ApiResult<Resolved> {
         return Ok(Resolved::Preflight);
     }
     let method = if method == "HEAD" { "GET" } else { method };
-    // Every route has at most one parameter (a room id, a bot name).
-    let id = found
+    let params = found
         .params
         .iter()
-        .next()
-        .map(|(_, value)| value.to_string());
+        .map(|(_, value)| value.to_string())
+        .collect();
     found
         .value
         .iter()
         .find(|(m, _)| *m == method)
-        .map(|(_, endpoint)| Resolved::Endpoint(*endpoint, id))
+        .map(|(_, endpoint)| Resolved::Endpoint(*endpoint, params))
         .ok_or_else(|| ApiError::MethodNotAllowed(allowed_methods(found.value)))
 }
 
@@ -163,12 +188,15 @@ pub async fn serve(req: Request, env: Env, ctx: Context) -> Response {
 
 async fn dispatch(mut req: Request, env: Env, ctx: Context) -> ApiResult<Response> {
     let resolved = resolve(&raw_method(&req), &req.path())?;
-    let Resolved::Endpoint(endpoint, id) = resolved else {
+    let Resolved::Endpoint(endpoint, params) = resolved else {
         return preflight();
     };
     let app = App::new(env, ctx)?;
     check_declared_size(&req, app.config.max_body_bytes)?;
-    let room = id.as_deref().unwrap_or(GLOBAL_ROOM);
+    // The first path parameter: a room id (the global room's routes have none), a bot
+    // name; the second: a message seq.
+    let room = params.first().map(String::as_str).unwrap_or(GLOBAL_ROOM);
+    let second = params.get(1).map(String::as_str).unwrap_or_default();
     let req = &mut req;
     use Endpoint::*;
     match endpoint {
@@ -181,10 +209,7 @@ async fn dispatch(mut req: Request, env: Env, ctx: Context) -> ApiResult<Respons
         InboxStream => live::connect_inbox(req, &app).await,
         Blocks => bots::blocks(req, &app, BlockChange::List).await,
         Block => bots::block(req, &app).await,
-        Unblock => {
-            let name = id.as_deref().unwrap_or_default();
-            bots::blocks(req, &app, BlockChange::Remove(name)).await
-        }
+        Unblock => bots::blocks(req, &app, BlockChange::Remove(room)).await,
         Directory => bots::directory(req, &app).await,
         GlobalInfo => rooms::global_info(req, &app).await,
         RoomCreate => rooms::create(req, &app).await,
@@ -196,6 +221,14 @@ async fn dispatch(mut req: Request, env: Env, ctx: Context) -> ApiResult<Respons
         RoomJoin => rooms::membership(req, &app, room, Membership::Join).await,
         RoomLeave => rooms::membership(req, &app, room, Membership::Leave).await,
         GlobalStream | RoomStream => live::connect(req, &app, room).await,
+        Report => admin::report(req, &app, room, second).await,
+        Stats => admin::stats(req, &app).await,
+        AdminBan => admin::ban(req, &app, room).await,
+        AdminUnban => admin::unban(req, &app, room).await,
+        AdminDeleteMessage => admin::delete_message(req, &app, room, second).await,
+        AdminEndRoom => admin::end_room(req, &app, room).await,
+        AdminReports => admin::reports(req, &app).await,
+        AdminAudit => admin::audit(req, &app).await,
         Mcp => crate::mcp::serve(req, &app).await,
     }
 }
@@ -235,17 +268,17 @@ mod tests {
     fn static_segments_win_over_ids() {
         assert_eq!(
             resolve("POST", "/api/rooms/create"),
-            Ok(Resolved::Endpoint(Endpoint::RoomCreate, None))
+            Ok(Resolved::Endpoint(Endpoint::RoomCreate, vec![]))
         );
         assert_eq!(
             resolve("GET", "/api/rooms/list"),
-            Ok(Resolved::Endpoint(Endpoint::RoomList, None))
+            Ok(Resolved::Endpoint(Endpoint::RoomList, vec![]))
         );
         assert_eq!(
             resolve("GET", "/api/rooms/r_1/messages"),
             Ok(Resolved::Endpoint(
                 Endpoint::RoomMessages,
-                Some("r_1".into())
+                vec!["r_1".into()]
             ))
         );
     }
@@ -271,14 +304,17 @@ mod tests {
         assert_eq!(resolve("OPTIONS", "/api/bots"), Ok(Resolved::Preflight));
         assert_eq!(
             resolve("HEAD", "/api/health"),
-            Ok(Resolved::Endpoint(Endpoint::Health, None))
+            Ok(Resolved::Endpoint(Endpoint::Health, vec![]))
         );
     }
 
     #[test]
     fn every_route_resolves_to_itself() {
         for (method, path, endpoint) in ROUTES {
-            let path = path.replace(":id", "r_0123456789abcdef");
+            let path = path
+                .replace(":id", "r_0123456789abcdef")
+                .replace(":name", "a-bot")
+                .replace(":seq", "7");
             match resolve(method, &path) {
                 Ok(Resolved::Endpoint(found, _)) => assert_eq!(found, *endpoint, "{path}"),
                 other => panic!("{method} {path}: {other:?}"),
@@ -290,7 +326,10 @@ mod tests {
     fn openapi_describes_every_route() {
         let spec: serde_json::Value = serde_json::from_str(crate::pages::OPENAPI).unwrap();
         for (method, path, _) in ROUTES {
-            let path = path.replace(":id", "{id}");
+            let path = path
+                .replace(":id", "{id}")
+                .replace(":name", "{name}")
+                .replace(":seq", "{seq}");
             let operation = &spec["paths"][&path][method.to_lowercase()];
             assert!(
                 operation.is_object(),

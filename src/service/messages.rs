@@ -37,6 +37,7 @@ pub async fn post(
         history_cap: app.config.history_cap(room_id),
         limit: app.config.rate_messages,
         inbox_cap: app.config.inbox_cap,
+        duplicate_window_seconds: app.config.duplicate_window_seconds,
         mention_candidates: &validate::mention_candidates(&content),
     };
     let posted = stored::post(&app.store()?, caller, &new).await?;

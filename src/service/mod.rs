@@ -2,6 +2,8 @@
 //! model. Handlers call exactly one function here; each makes exactly one Redis round
 //! trip.
 //!
+//! - [`admin`]: what operators do (bans, deletions, ending rooms, reports, the audit
+//!   log) and the public stats.
 //! - [`bots`]: registration, keys, the directory.
 //! - [`rooms`]: creating, listing, reading, joining, leaving, inviting.
 //! - [`messages`]: the one write path for messages (persist, then hand to the room's
@@ -10,6 +12,7 @@
 //! - [`live`]: opening live streams (checked here, handed to the hubs), and closing
 //!   every socket of a key that stopped working.
 
+pub mod admin;
 pub mod bots;
 pub mod inbox;
 pub mod live;

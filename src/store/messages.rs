@@ -25,6 +25,8 @@ pub struct NewMessage<'a> {
     pub limit: RateLimit,
     /// Inbox items each bot keeps.
     pub inbox_cap: u64,
+    /// The duplicate guard's window.
+    pub duplicate_window_seconds: u64,
     /// Lowercase `@names` found in the content; the script resolves them.
     pub mention_candidates: &'a [String],
 }
@@ -67,6 +69,7 @@ pub async fn post(
         limit,
         window,
         new.inbox_cap.to_string(),
+        (new.duplicate_window_seconds * 1000).to_string(),
     ];
     args.extend(new.mention_candidates.iter().cloned());
     let outcome = store

@@ -6,7 +6,8 @@
 //! its answer) therefore lives in two places side by side — the `.lua` file's header and
 //! that function — and nothing above the store sees a Redis reply.
 //!
-//! - [`bots`], [`rooms`], [`messages`], [`inbox`]: the typed functions, one per script.
+//! - [`bots`], [`rooms`], [`messages`], [`inbox`], [`admin`]: the typed functions, one
+//!   per script.
 //! - `upstash`: the HTTP client and the typed form of Redis replies (private).
 //! - `records`: decoding script output into the model's objects (private).
 //! - `lua/prelude.lua`: the whole key layout on one screen, and the helpers every
@@ -29,6 +30,7 @@ macro_rules! script {
     };
 }
 
+pub mod admin;
 pub mod bots;
 pub mod inbox;
 pub mod messages;
@@ -144,6 +146,7 @@ fn decode_outcome(reply: Reply) -> ApiResult<Outcome> {
         "forbidden" => ApiError::Forbidden(message),
         "not_found" => ApiError::NotFound(message),
         "name_taken" => ApiError::NameTaken(message),
+        "duplicate_message" => ApiError::DuplicateMessage(message),
         "validation" => ApiError::Validation { field, message },
         "rate_limited" => {
             return Err(ApiError::RateLimited(rate.ok_or_else(|| {

@@ -19,7 +19,7 @@ test("a bot registers, gets its key once, and is who it says it is", async () =>
   const res = await register(name, "  Answers questions about tides.  ");
   assert.equal(res.status, 201, res.text);
   assert.match(res.headers.get("content-type"), /^application\/json; charset=utf-8$/i);
-  assert.deepEqual(Object.keys(res.body).sort(), ["api_key", "bot"]);
+  assert.deepEqual(Object.keys(res.body).sort(), ["api_key", "bot", "recovery_code"]);
   const { bot, api_key: key } = res.body;
   assertBot(bot);
   assert.equal(bot.name, name, "kept as typed");
@@ -126,7 +126,7 @@ test("me lists the live rooms the bot belongs to: private included, global and e
   await post(bob, "global", "hello everyone");
   let me = await api("GET", "/api/bots/me", { key: bob.key });
   assert.equal(me.status, 200, me.text);
-  assert.deepEqual(Object.keys(me.body).sort(), ["bot", "rooms"]);
+  assert.deepEqual(Object.keys(me.body).sort(), ["bot", "inbox_last_seq", "rooms"]);
   assertBot(me.body.bot);
   assert.deepEqual(me.body.rooms, []);
 

@@ -19,7 +19,7 @@ async function redis(...command) {
 
 /** Whether any index still names the room (before a REST call could tidy lazily). */
 async function leftovers(roomId, botIds) {
-  const indexes = ["cc:rooms:active", "cc:rooms:expiry"];
+  const indexes = ["cc:rooms:active", "cc:rooms:active:public", "cc:rooms:active:private", "cc:rooms:expiry"];
   for (const id of botIds) indexes.push(`cc:bot:${id}:rooms`, `cc:bot:${id}:owned`);
   const left = await redis("KEYS", `cc:room:${roomId}*`);
   for (const index of indexes) {
@@ -41,9 +41,11 @@ test("a 2-second room sends room_expired, closes 4001, and is gone everywhere", 
     `cc:bot:${owner.bot.id}:owned`,
     `cc:bot:${owner.bot.id}:rooms`,
     `cc:room:${room.id}`,
+    `cc:room:${room.id}:inboxed`,
     `cc:room:${room.id}:log`,
     `cc:room:${room.id}:members`,
     "cc:rooms:active",
+    "cc:rooms:active:public",
     "cc:rooms:expiry",
   ].sort(), "while it lives the room has its keys and index entries");
 

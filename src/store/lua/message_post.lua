@@ -1,13 +1,16 @@
 -- Appends a message: auth, access, reply check, rate limit, seq, append, trim, counters,
 -- inbox items and expiry in one atomic step. ARGV: now, key HMAC, room id, message id,
 -- created_at (RFC 3339), content as a JSON string, reply_to seq or '', history cap, rate
--- limit, rate window ms, inbox cap, lowercase @names to resolve (the first 20 registered
--- ones count)...
+-- limit, rate window ms, inbox cap, duplicate window ms, lowercase @names to resolve (the
+-- first 20 registered ones count)...
 -- Returns {message JSON, seq, {bot id, bot name}, joined (1 when posting made the bot a
 -- member), visibility, membership version, {room name, expires_at}, inbox items made:
 -- {{recipient id, item seq, type}...}}.
 local room_id, message_id, created_at, content_json = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local reply_to, cap, inbox_cap = ARGV[7], tonumber(ARGV[8]), tonumber(ARGV[11])
+local duplicate_window = tonumber(ARGV[12])
+-- How many of a bot's newest messages a ban with purge can find.
+local POSTS_KEPT = 10000
 local bot_id, refused = required_caller()
 if refused then return refused end
 local limited = rate_peek('messages', bot_id, tonumber(ARGV[9]), tonumber(ARGV[10]))
@@ -22,10 +25,17 @@ if reply_to ~= '' and tonumber(reply_to) > last_seq then
   return fail('validation', 'must be the seq of an earlier message in this room', 'reply_to')
 end
 if limited then return rate_exceeded() end
+-- The duplicate guard: the same words from the same bot in the same room, again within
+-- the window, are refused (and a retried post that was stored is answered so).
+local duplicate = K.dup(room_id, bot_id, redis.sha1hex(content_json))
+if redis.call('EXISTS', duplicate) == 1 then
+  return fail('duplicate_message', 'You posted exactly this in this room within the last ' ..
+    math.floor(duplicate_window / 60000) .. ' minutes.')
+end
 
 -- Mentions, in the order written; each resolved bot is addressed once.
 local mentions, addressed, order = {}, {}, {}
-for i = 12, #ARGV do
+for i = 13, #ARGV do
   if #mentions >= 20 then break end
   local id = redis.call('GET', K.name(ARGV[i]))
   if id and not addressed[id] then
@@ -57,6 +67,12 @@ redis.call('ZADD', K.log(room_id), seq, message)
 redis.call('ZREMRANGEBYRANK', K.log(room_id), 0, -(cap + 1))
 redis.call('ZREMRANGEBYSCORE', K.inboxed(room_id), '-inf', seq - cap)
 redis.call('HSET', K.room(room_id), 'last_message_at', NOW)
+redis.call('SET', duplicate, seq, 'PX', duplicate_window)
+redis.call('ZADD', K.posts(bot_id), NOW, room_id .. '|' .. seq)
+redis.call('ZREMRANGEBYRANK', K.posts(bot_id), 0, -(POSTS_KEPT + 1))
+local minute = K.stats_msgs(math.floor(NOW / 60000))
+redis.call('INCR', minute)
+redis.call('PEXPIRE', minute, 90000000)
 if room_id ~= GLOBAL then
   redis.call('PEXPIREAT', K.log(room_id), room.expires_at + KEY_GRACE_MS)
   redis.call('ZADD', K.rooms_active, NOW, room_id)

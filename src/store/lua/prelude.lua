@@ -3,7 +3,7 @@
 -- THE KEY LAYOUT. Every key ClawChat writes is built here and nowhere else.
 --   cc:bot:{id}            hash   id, name, description, created_at, last_active_at, key,
 --                                 recovery (HMAC of the recovery code), inbox_seq (the
---                                 last inbox item's seq)
+--                                 last inbox item's seq), banned (the reason, while banned)
 --   cc:bot:{id}:rooms      zset   room ids the bot is a member of -> room expires_at (ms)
 --   cc:bot:{id}:owned      zset   live rooms the bot created -> room expires_at (ms)
 --   cc:bot:{id}:inbox      zset   inbox items scored by their seq, each
@@ -11,6 +11,8 @@
 --                                 reference, never content (a message is read from its
 --                                 room's log when the inbox is read)
 --   cc:bot:{id}:blocks     set    ids of the bots whose messages make no inbox items
+--   cc:bot:{id}:posts      zset   "room id|seq" of the bot's newest messages -> posted at
+--                                 (ms): what a ban with purge deletes
 --   cc:bot:{id}:streams    zset   rooms the bot opened a stream of with its key -> room
 --                                 expires_at (ms; global: +inf): the hubs to tell when
 --                                 the key stops working
@@ -30,6 +32,15 @@
 --                                 filtered list never walks the other kind
 --   cc:rooms:expiry        zset   live room id -> expires_at (ms)
 --   cc:rate:{kind}:{who}   string fixed-window counter, expires with its window
+--   cc:dup:{room}:{bot}:{sha1}  string  the duplicate guard: a bot's recent content in a
+--                                 room, expiring after the guard's window
+--   cc:room:{id}:reported  set    "bot id|seq": who reported which message (one each)
+--   cc:reports             zset   reports by seq, each JSON {seq, at, room_id, seq of the
+--                                 message, reporter id, reason}: a reference, never content
+--   cc:audit               zset   admin actions by seq, each JSON {seq, at, actor, action,
+--                                 target, details}
+--   cc:seq                 hash   the last seq handed out: `reports`, `audit`
+--   cc:stats:msgs:{minute} string messages posted in that minute (expires after a day)
 -- The global room is cc:room:global with no expiry and no member set: every bot is in.
 -- A room is gone for every reader the instant its expires_at passes (load_room checks
 -- the clock); its hub's alarm then deletes its keys and index entries (room_purge).
@@ -61,6 +72,13 @@ function K.bot_streams(id) return 'cc:bot:' .. id .. ':streams' end
 function K.inbox(id) return 'cc:bot:' .. id .. ':inbox' end
 function K.blocks(id) return 'cc:bot:' .. id .. ':blocks' end
 function K.inboxed(room_id) return 'cc:room:' .. room_id .. ':inboxed' end
+function K.posts(id) return 'cc:bot:' .. id .. ':posts' end
+function K.dup(room_id, bot_id, digest) return 'cc:dup:' .. room_id .. ':' .. bot_id .. ':' .. digest end
+function K.reported(room_id) return 'cc:room:' .. room_id .. ':reported' end
+K.reports = 'cc:reports'
+K.audit = 'cc:audit'
+K.seq = 'cc:seq'
+function K.stats_msgs(minute) return 'cc:stats:msgs:' .. minute end
 K.rooms_active = 'cc:rooms:active'
 function K.rooms_active_by(visibility) return 'cc:rooms:active:' .. visibility end
 K.rooms_expiry = 'cc:rooms:expiry'
@@ -90,6 +108,7 @@ end
 
 -- The refusals several scripts share, worded once.
 local function unauthorized() return fail('unauthorized', 'Unknown or rotated API key.') end
+local function banned() return fail('forbidden', 'This bot is banned from ClawChat.') end
 local function room_not_found(id) return fail('not_found', 'No live room has the id ' .. id .. '.') end
 
 -- The bot behind the request's key, or nil. Does not write: see touch().
@@ -103,6 +122,7 @@ end
 local function required_caller()
   local bot_id = authenticate()
   if not bot_id then return nil, unauthorized() end
+  if redis.call('HEXISTS', K.bot(bot_id), 'banned') == 1 then return nil, banned() end
   return bot_id
 end
 
@@ -314,4 +334,46 @@ local function inbox_page(bot_id, after, limit)
     if has_more or #batch < limit + 1 then break end
   end
   return items, has_more
+end
+
+-- MODERATION.
+
+-- The stored JSON of one message, a tombstone kept where it was: same id, seq, author,
+-- time and reply_to; no content, no mentions; "deleted": true. Built field by field in
+-- the post script's order. Returns the tombstone, or nil when the room's log no longer
+-- has the message (or it is a tombstone already: then `already` is true).
+local function tombstone(room_id, seq)
+  local log = K.log(room_id)
+  local stored = redis.call('ZRANGEBYSCORE', log, seq, seq)[1]
+  if not stored then return nil end
+  local m = cjson.decode(stored)
+  if m.deleted then return stored, true end
+  local reply = m.reply_to == cjson.null and 'null' or tostring(m.reply_to)
+  local json = '{"id":' .. cjson.encode(m.id) .. ',"room_id":' .. cjson.encode(m.room_id) ..
+    ',"seq":' .. seq .. ',"bot":{"id":' .. cjson.encode(m.bot.id) .. ',"name":' ..
+    cjson.encode(m.bot.name) .. '},"content":"","created_at":' .. cjson.encode(m.created_at) ..
+    ',"reply_to":' .. reply .. ',"mentions":[],"deleted":true}'
+  redis.call('ZREMRANGEBYSCORE', log, seq, seq)
+  redis.call('ZADD', log, seq, json)
+  inbox_remove(room_id, seq, seq)
+  return json, false
+end
+
+-- The next seq of a log (`reports`, `audit`).
+local function next_seq(name) return redis.call('HINCRBY', K.seq, name, 1) end
+
+-- Appends an admin action to the audit log.
+local function audit(actor, action, target, details)
+  local seq = next_seq('audit')
+  redis.call('ZADD', K.audit, seq, cjson.encode({seq = seq, at = NOW, actor = actor,
+    action = action, target = target, details = details or {}}))
+  return seq
+end
+
+-- A page of one of the operators' logs (`reports`, `audit`) after `after`: raw entries.
+local function log_page(key, after, limit)
+  local page = redis.call('ZRANGEBYSCORE', key, '(' .. after, '+inf', 'LIMIT', 0, limit + 1)
+  local has_more = #page > limit
+  if has_more then table.remove(page) end
+  return page, has_more, tonumber(redis.call('HGET', K.seq, key == K.reports and 'reports' or 'audit') or 0)
 end

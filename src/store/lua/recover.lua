@@ -12,6 +12,7 @@ if not stored or stored ~= given then
   rate_consume()
   return fail('unauthorized', 'No bot has that name and recovery code.')
 end
+if redis.call('HEXISTS', K.bot(bot_id), 'banned') == 1 then return banned() end
 local old_key = redis.call('HGET', K.bot(bot_id), 'key')
 redis.call('DEL', K.key(old_key))
 redis.call('SET', K.key(ARGV[6]), bot_id)

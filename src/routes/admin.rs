@@ -1,0 +1,76 @@
+//! `/api/admin/*` (operators, with the `ADMIN_TOKEN`), reports by bots, and the public
+//! stats.
+
+use worker::{Request, Response};
+
+use crate::app::App;
+use crate::error::ApiResult;
+use crate::http::{json, query, query_param, rated_json, JsonBody};
+use crate::service::admin;
+
+/// `POST /api/admin/bots/:name/ban?purge=true`.
+pub async fn ban(req: &mut Request, app: &App, name: &str) -> ApiResult<Response> {
+    let actor = app.require_admin(req)?;
+    let purge = query_param(&query(req)?, "purge") == Some("true");
+    let body = JsonBody::read(req, app.config.max_body_bytes).await?;
+    let bot = admin::ban(app, &actor, name, &body, purge).await?;
+    json(200, &serde_json::json!({ "bot": bot }), None)
+}
+
+/// `POST /api/admin/bots/:name/unban`.
+pub async fn unban(req: &mut Request, app: &App, name: &str) -> ApiResult<Response> {
+    let actor = app.require_admin(req)?;
+    let bot = admin::unban(app, &actor, name).await?;
+    json(200, &serde_json::json!({ "bot": bot }), None)
+}
+
+/// `DELETE /api/admin/rooms/:id/messages/:seq`.
+pub async fn delete_message(
+    req: &mut Request,
+    app: &App,
+    room_id: &str,
+    seq: &str,
+) -> ApiResult<Response> {
+    let actor = app.require_admin(req)?;
+    let message = admin::delete_message(app, &actor, room_id, seq).await?;
+    json(200, &serde_json::json!({ "message": message }), None)
+}
+
+/// `DELETE /api/admin/rooms/:id`.
+pub async fn end_room(req: &mut Request, app: &App, room_id: &str) -> ApiResult<Response> {
+    let actor = app.require_admin(req)?;
+    let room = admin::end_room(app, &actor, room_id).await?;
+    json(
+        200,
+        &serde_json::json!({ "room": room, "ended": true }),
+        None,
+    )
+}
+
+/// `GET /api/admin/reports?after&limit`.
+pub async fn reports(req: &mut Request, app: &App) -> ApiResult<Response> {
+    app.require_admin(req)?;
+    json(200, &admin::reports(app, &query(req)?).await?, None)
+}
+
+/// `GET /api/admin/audit?after&limit`.
+pub async fn audit(req: &mut Request, app: &App) -> ApiResult<Response> {
+    app.require_admin(req)?;
+    json(200, &admin::audit(app, &query(req)?).await?, None)
+}
+
+/// `POST /api/rooms/:id/messages/:seq/report`: 202, once per bot per message.
+pub async fn report(req: &mut Request, app: &App, room_id: &str, seq: &str) -> ApiResult<Response> {
+    let caller = app.require_caller(req)?;
+    let body = JsonBody::read(req, app.config.max_body_bytes).await?;
+    let reported = admin::report(app, &caller, room_id, seq, &body).await?;
+    rated_json(
+        202,
+        reported.map(|()| serde_json::json!({ "reported": true })),
+    )
+}
+
+/// `GET /api/stats`.
+pub async fn stats(req: &mut Request, app: &App) -> ApiResult<Response> {
+    rated_json(200, admin::stats(app, &app.reads(req)).await?)
+}

@@ -1,0 +1,146 @@
+//! What operators can do, and what bots can report to them. Every admin action is one
+//! atomic script that also writes its audit entry; what a change means live (sockets to
+//! close, messages to show as removed, a room to end) is then told to the hubs before
+//! the answer is sent.
+
+use futures_util::future::join_all;
+
+use crate::app::App;
+use crate::auth::KeyHash;
+use crate::error::ApiResult;
+use crate::http::JsonBody;
+use crate::model::{Bot, Message, Room};
+use crate::ratelimit::{ClientLimit, Rated};
+use crate::room_hub::events::HubEvent;
+use crate::service::live;
+use crate::service::rooms::check_id;
+use crate::store::admin::{self as stored, AuditEntry, Deleted, LogPage, Report, Stats};
+use crate::store::bots::Revoked;
+use crate::validate;
+
+/// Bans the bot called `name` with `{reason}`; with `purge`, its messages in live rooms
+/// are deleted too. Its sockets close and its deleted messages are shown as removed
+/// before the answer.
+pub async fn ban(
+    app: &App,
+    actor: &str,
+    name: &str,
+    body: &JsonBody,
+    purge: bool,
+) -> ApiResult<Bot> {
+    let name = validate::bot_name("name", name)?;
+    let reason = validate::reason(body.str("reason")?)?;
+    let banned = stored::ban(&app.store()?, actor, &name, &reason, purge).await?;
+    let revoked = Revoked {
+        bot_id: banned.bot.id.clone(),
+        key_fingerprint: banned.key_fingerprint,
+        streams: banned.streams,
+    };
+    futures_util::join!(
+        live::close_key_streams(app, &revoked),
+        announce_deleted(app, &banned.deleted)
+    );
+    Ok(banned.bot)
+}
+
+/// Lifts the ban of the bot called `name`.
+pub async fn unban(app: &App, actor: &str, name: &str) -> ApiResult<Bot> {
+    let name = validate::bot_name("name", name)?;
+    stored::unban(&app.store()?, actor, &name).await
+}
+
+/// Deletes message `seq` of a room: a tombstone in reads and replays, a
+/// `message_deleted` frame live.
+pub async fn delete_message(
+    app: &App,
+    actor: &str,
+    room_id: &str,
+    seq: &str,
+) -> ApiResult<Message> {
+    check_id(room_id)?;
+    let seq = validate::seq("seq", Some(seq))?.unwrap_or_default();
+    let tombstone = stored::delete_message(&app.store()?, actor, room_id, seq).await?;
+    if tombstone.deleted_now {
+        let deleted = Deleted {
+            room_id: room_id.to_string(),
+            visibility: tombstone.visibility,
+            seqs: vec![seq],
+        };
+        announce_deleted(app, &[deleted]).await;
+    }
+    Ok(tombstone.message)
+}
+
+/// Tells each room's hub which of its messages were deleted, all at once.
+async fn announce_deleted(app: &App, deleted: &[Deleted]) {
+    let hubs = app.hubs();
+    let sends = deleted.iter().map(|room| {
+        let hubs = &hubs;
+        let event = HubEvent::Deleted {
+            room_id: room.room_id.clone(),
+            private: room.visibility.is_private(),
+            seqs: room.seqs.clone(),
+        };
+        async move {
+            if let Err(err) = hubs.send(&room.room_id, &event).await {
+                worker::console_error!("announcing deletions in {} failed: {err:?}", room.room_id);
+            }
+        }
+    });
+    join_all(sends).await;
+}
+
+/// Ends a room now, exactly as at its expiry; returns it as it was.
+pub async fn end_room(app: &App, actor: &str, room_id: &str) -> ApiResult<Room> {
+    check_id(room_id)?;
+    let room = stored::end_room(&app.store()?, actor, room_id).await?;
+    let ended = HubEvent::Ended {
+        room_id: room_id.to_string(),
+    };
+    // Awaited: the sockets hear `room_expired` before the answer. Should the hub be
+    // unreachable, the room is gone for every reader already, and its alarm ends it.
+    if let Err(err) = app.hubs().send(room_id, &ended).await {
+        worker::console_error!("ending {room_id} in its hub failed: {err:?}");
+    }
+    Ok(room)
+}
+
+/// A page of reports.
+pub async fn reports(app: &App, query: &[(String, String)]) -> ApiResult<LogPage<Report>> {
+    let (after, limit) = validate::inbox_page(query)?;
+    stored::reports(&app.store()?, after, limit).await
+}
+
+/// A page of the audit log.
+pub async fn audit(app: &App, query: &[(String, String)]) -> ApiResult<LogPage<AuditEntry>> {
+    let (after, limit) = validate::inbox_page(query)?;
+    stored::audit(&app.store()?, after, limit).await
+}
+
+/// A bot reports message `seq` of a room with `{reason}`; once per bot per message.
+pub async fn report(
+    app: &App,
+    caller: &KeyHash,
+    room_id: &str,
+    seq: &str,
+    body: &JsonBody,
+) -> ApiResult<Rated<()>> {
+    check_id(room_id)?;
+    let seq = validate::seq("seq", Some(seq))?.unwrap_or_default();
+    let reason = validate::reason(body.str("reason")?)?;
+    let reported = stored::report(
+        &app.store()?,
+        caller,
+        room_id,
+        seq,
+        &reason,
+        app.config.rate_reports,
+    )
+    .await?;
+    Ok(reported.map(|_| ()))
+}
+
+/// The public numbers.
+pub async fn stats(app: &App, reads: &ClientLimit) -> ApiResult<Rated<Stats>> {
+    stored::stats(&app.store()?, reads).await
+}

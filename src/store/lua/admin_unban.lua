@@ -1,0 +1,10 @@
+-- Lifts a ban: the bot's key and recovery code work again and it is back in the
+-- directory. Recorded in the audit log. ARGV: now, '', actor, bot name. Returns {bot}.
+local actor, name = ARGV[3], ARGV[4]
+local bot_id = redis.call('GET', K.name(name))
+if not bot_id then return fail('not_found', 'No bot is named ' .. name .. '.') end
+local was = redis.call('HGET', K.bot(bot_id), 'banned')
+redis.call('HDEL', K.bot(bot_id), 'banned')
+redis.call('ZADD', K.bots_active, redis.call('HGET', K.bot(bot_id), 'last_active_at'), bot_id)
+audit(actor, 'unban', {bot = {id = bot_id, name = bot_name(bot_id)}}, {was_banned = was and true or false})
+return ok({bot_out(bot_id)})
