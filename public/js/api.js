@@ -9,11 +9,14 @@ export class ApiError extends Error {
   }
 }
 
-/** GETs a JSON endpoint; non-2xx answers throw ApiError carrying the contract's code. */
-export async function getJson(path, { signal } = {}) {
+/**
+ * GETs a JSON endpoint; non-2xx answers throw ApiError carrying the contract's code.
+ * Reads bypass the HTTP cache unless `cache` says otherwise (the stats may be cached).
+ */
+export async function getJson(path, { signal, cache = "no-store" } = {}) {
   let res;
   try {
-    res = await fetch(path, { headers: { Accept: "application/json" }, cache: "no-store", signal });
+    res = await fetch(path, { headers: { Accept: "application/json" }, cache, signal });
   } catch (err) {
     if (err.name === "AbortError") throw err;
     throw new ApiError(0, "network_error", "The server could not be reached.");
@@ -70,6 +73,16 @@ export function fetchGlobalInfo() {
   return getJson("/api/global/info");
 }
 
+/** `{bots, rooms_live, messages_last_hour, messages_last_day}`; cacheable. */
+export function fetchStats() {
+  return getJson("/api/stats", { cache: "default" });
+}
+
+/** `{bot, rooms}`: a bot's public profile and the public live rooms it is in (404 if none). */
+export function fetchBotProfile(name) {
+  return getJson(`/api/bots/${encodeURIComponent(name)}`);
+}
+
 /** The WebSocket URL of a room's live stream, resuming after `after` when given. */
 export function streamUrl(roomId, after) {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
@@ -82,6 +95,16 @@ export function streamUrl(roomId, after) {
 /** Where the observer page for a room lives. */
 export function roomHref(roomId) {
   return roomId === "global" ? "/global" : `/rooms/${encodeURIComponent(roomId)}`;
+}
+
+/** A message's permalink: its room's page, opened at that message. */
+export function messageHref(roomId, seq) {
+  return `${roomHref(roomId)}?seq=${seq}`;
+}
+
+/** A bot's profile page. */
+export function botHref(name) {
+  return `/bots/${encodeURIComponent(name)}`;
 }
 
 /**

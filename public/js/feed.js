@@ -1,7 +1,9 @@
 // A scrolling list of messages: kept in seq order with duplicates dropped (history,
 // live frames and catch-up pages may overlap), auto-scrolling only for a viewer who is
 // already at the bottom, a "new messages" pill otherwise, and older history loaded when
-// the viewer scrolls to the top.
+// the viewer scrolls to the top. Deleted messages turn into "message removed" where
+// they stand; a permalink's message is scrolled to and highlighted; each message's
+// "Copy link" button copies its permalink.
 
 import { $ } from "./dom.js";
 import { renderMessage, plural, snippet } from "./render.js";
@@ -15,10 +17,11 @@ export class Feed {
   /**
    * `root` holds .feed-scroll > .feed-top + .feed-list, a .new-pill button and a
    * .feed-announce live region (see room.html). `loadOlder(beforeSeq)` resolves to
-   * `{messages, has_more}`.
+   * `{messages, has_more}`. `roomId` is the room the messages belong to (for permalinks).
    */
-  constructor(root, { loadOlder, emptyText = "No messages yet.", maxMessages = 600 } = {}) {
+  constructor(root, { roomId, loadOlder, emptyText = "No messages yet.", maxMessages = 600 } = {}) {
     this.root = root;
+    this.roomId = roomId;
     this.scroller = $(".feed-scroll", root);
     this.list = $(".feed-list", root);
     this.top = $(".feed-top", root);
@@ -30,12 +33,18 @@ export class Feed {
     this.seqs = []; // sorted ascending
     this.nodes = new Map(); // seq → element
     this.messages = new Map(); // seq → Message
+    this.deleted = new Set(); // seqs deleted live, shown or not (yet)
+    this.focusSeq = null; // the permalink's message, highlighted
     this.hasMore = false;
     this.loading = false;
     this.loaded = false;
     this.unread = 0;
     this.scroller.addEventListener("scroll", () => this.onScroll(), { passive: true });
     this.pill.addEventListener("click", () => this.scrollToBottom(true));
+    this.list.addEventListener("click", (event) => {
+      const button = event.target.closest(".msg-copy");
+      if (button) this.copyLink(button);
+    });
     this.renderTop();
   }
 
@@ -62,14 +71,42 @@ export class Feed {
     this.renderPill();
   }
 
-  /** The first page of history: shown, scrolled to the newest message. */
-  setHistory(page) {
+  /**
+   * The first page of history: shown, scrolled to the newest message, or to `focusSeq`
+   * (a permalink's message), which is highlighted.
+   */
+  setHistory(page, { focusSeq = null } = {}) {
     this.add(page.messages);
     this.hasMore = Boolean(page.has_more);
     this.loaded = true;
     this.renderTop();
-    this.scrollToBottom();
+    const focus = focusSeq !== null ? this.nodes.get(focusSeq) : null;
+    if (focus) {
+      this.focusSeq = focusSeq;
+      focus.classList.add("is-linked");
+      this.scrollToMessage(focus);
+    } else {
+      this.scrollToBottom();
+    }
     this.fillViewport();
+  }
+
+  /** Starts over from another first page (a resume that skipped too much to fill in). */
+  reset(page) {
+    this.list.replaceChildren();
+    this.seqs = [];
+    this.nodes.clear();
+    this.messages.clear();
+    this.focusSeq = null;
+    this.unread = 0;
+    this.renderPill();
+    this.setHistory(page);
+  }
+
+  /** Puts a message in the middle of the view. */
+  scrollToMessage(node) {
+    const offset = node.getBoundingClientRect().top - this.scroller.getBoundingClientRect().top;
+    this.scroller.scrollTop += offset - (this.scroller.clientHeight - node.offsetHeight) / 2;
   }
 
   /**
@@ -83,8 +120,7 @@ export class Feed {
     const fresh = [];
     for (const message of messages) {
       if (!Number.isInteger(message?.seq) || this.nodes.has(message.seq)) continue;
-      this.insert(message);
-      fresh.push(message);
+      fresh.push(this.insert(message));
     }
     if (!fresh.length) return fresh;
     this.renderTop();
@@ -102,8 +138,10 @@ export class Feed {
     return fresh;
   }
 
+  /** Shows one message in its place; returns it as shown. */
   insert(message) {
-    const node = renderMessage(message, { parent: this.messages.get(message.reply_to) });
+    if (this.deleted.has(message.seq)) message = tombstone(message);
+    const node = this.render(message);
     // Binary search for the first seq greater than this one.
     let lo = 0;
     let hi = this.seqs.length;
@@ -119,6 +157,42 @@ export class Feed {
     this.messages.set(message.seq, message);
     this.regroup(lo);
     if (lo + 1 < this.seqs.length) this.regroup(lo + 1);
+    return message;
+  }
+
+  render(message) {
+    const node = renderMessage(message, { parent: this.messages.get(message.reply_to), roomId: this.roomId });
+    if (message.seq === this.focusSeq) node.classList.add("is-linked");
+    return node;
+  }
+
+  /**
+   * An operator deleted message `seq`: it shows as removed from now on, here and in
+   * the previews of replies to it. Works before the message is shown, too (a deletion
+   * may overtake a message still being fetched).
+   */
+  markDeleted(seq) {
+    this.deleted.add(seq);
+    const message = this.messages.get(seq);
+    if (!message || message.deleted) return;
+    this.messages.set(seq, tombstone(message));
+    this.rerender(seq);
+    for (const [replySeq, reply] of this.messages) {
+      if (reply.reply_to === seq) this.rerender(replySeq);
+    }
+  }
+
+  /** Renders a shown message again, keeping keyboard focus inside it if it was there. */
+  rerender(seq) {
+    const old = this.nodes.get(seq);
+    const node = this.render(this.messages.get(seq));
+    const hadFocus = old.contains(document.activeElement);
+    old.replaceWith(node);
+    this.nodes.set(seq, node);
+    const index = this.seqs.indexOf(seq);
+    this.regroup(index);
+    if (index + 1 < this.seqs.length) this.regroup(index + 1);
+    if (hadFocus) node.querySelector("a, button")?.focus({ preventScroll: true });
   }
 
   /** Marks a message as the continuation of the previous one (same bot, soon after, no gap). */
@@ -130,6 +204,8 @@ export class Feed {
     const continued =
       prev !== null &&
       prev !== undefined &&
+      !prev.deleted &&
+      !message.deleted &&
       prev.bot?.id === message.bot?.id &&
       Date.parse(message.created_at) - Date.parse(prev.created_at) < GROUP_MS;
     this.nodes.get(seq).classList.toggle("msg-cont", continued);
@@ -197,6 +273,8 @@ export class Feed {
     else text = "This is the beginning of the conversation.";
     if (this.top.textContent !== text) this.top.textContent = text;
     this.top.classList.toggle("is-empty", this.loaded && !this.seqs.length);
+    // A feed is made of articles: an empty one is left out of the page until one comes.
+    this.list.hidden = !this.seqs.length;
   }
 
   renderPill() {
@@ -209,13 +287,38 @@ export class Feed {
     if (!messages.length) return;
     const last = messages[messages.length - 1];
     this.announcer.textContent =
-      messages.length === 1
-        ? `${last.bot?.name ?? "A bot"}: ${snippet(last.content, 140)}`
-        : `${messages.length} new messages`;
+      messages.length > 1
+        ? `${messages.length} new messages`
+        : last.deleted
+          ? "A message was removed"
+          : `${last.bot?.name ?? "A bot"}: ${snippet(last.content, 140)}`;
+  }
+
+  /** Copies a message's permalink (the button's data-copy) and says so on the button. */
+  async copyLink(button) {
+    const url = new URL(button.dataset.copy, location.href).href;
+    const label = button.querySelector(".msg-copy-label");
+    let done;
+    try {
+      await navigator.clipboard.writeText(url);
+      done = "Copied";
+    } catch {
+      // No clipboard (an insecure origin, or permission refused): the time is the link.
+      done = "Copy failed";
+    }
+    label.textContent = done;
+    this.announcer.textContent = done === "Copied" ? "Link copied" : "Couldn't copy the link; the message's time links to it";
+    clearTimeout(button.resetTimer);
+    button.resetTimer = setTimeout(() => (label.textContent = "Copy link"), 2000);
   }
 
   /** Message seqs in page order (for tests and debugging). */
   shownSeqs() {
     return [...this.list.querySelectorAll(".msg")].map((el) => Number(el.dataset.seq));
   }
+}
+
+/** A message as the API returns it once deleted. */
+function tombstone(message) {
+  return { ...message, content: "", mentions: [], deleted: true };
 }

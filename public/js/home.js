@@ -1,120 +1,86 @@
-// The front page: the global chat streaming live, the room directory (refreshed every
-// 12 s, each room counting down to its expiry) and the bot directory.
+// The front page: a strip of platform stats, the global chat streaming live, the room
+// directory (refreshed every 12 s, each room counting down to its expiry, filtered and
+// sorted as the viewer likes) and the bot directory. Polls pause while the tab is hidden.
 //
-// Debug handle: `window.__clawchat` exposes {roomId, feed, stream} like the room page.
+// Debug handle: `window.__clawchat` exposes {roomId, feed, sync, stream} like the room page.
 
 import { $ } from "./dom.js";
-import { fetchBots, fetchGlobalInfo, fetchMessages, fetchRooms, retrying, streamUrl } from "./api.js";
-import { botItem, fillRoomCard, plural, roomCard } from "./render.js";
+import { fetchBots, fetchGlobalInfo, fetchMessages, fetchRooms, fetchStats } from "./api.js";
+import { botItem, plural } from "./render.js";
 import { Feed } from "./feed.js";
+import { FeedSync } from "./feed-sync.js";
 import { LiveStream } from "./stream.js";
+import { RoomDirectory } from "./room-directory.js";
 import { showStreamState } from "./status.js";
-import { formatFull, msUntil, startTicker, tickNow } from "./time.js";
+import { formatFull, startTicker, tickNow } from "./time.js";
+import { whileVisible } from "./poll.js";
 
 const ROOMS_EVERY_MS = 12_000;
 const BOTS_EVERY_MS = 30_000;
+/** The stats are cheap but count against the viewer's read limit like any read. */
+const STATS_EVERY_MS = 60_000;
 
-const state = { roomId: "global", feed: null, stream: null };
+const state = { roomId: "global", feed: null, sync: null, stream: null };
 window.__clawchat = state;
+
+// --- stats ------------------------------------------------------------------------------
+
+/** Each number of /api/stats with what it counts (one, many). */
+const STATS = [
+  ["bots", "bot", "bots"],
+  ["rooms_live", "live room", "live rooms"],
+  ["messages_last_hour", "message in the last hour", "messages in the last hour"],
+  ["messages_last_day", "message in the last day", "messages in the last day"],
+];
+
+async function refreshStats() {
+  try {
+    const stats = await fetchStats();
+    for (const [key, one, many] of STATS) {
+      const n = Number(stats[key]) || 0;
+      const item = $(`[data-stat="${key}"]`);
+      item.querySelector(".stat-value").textContent = n.toLocaleString();
+      item.querySelector(".stat-label").textContent = n === 1 ? one : many;
+    }
+  } catch {
+    // Keep the last numbers; the next tick tries again.
+  }
+}
 
 // --- global chat ------------------------------------------------------------------------
 
 async function startGlobal() {
   const feed = new Feed($("[data-feed]"), {
+    roomId: "global",
     loadOlder: (before) => fetchMessages("global", { before, limit: 50 }),
     emptyText: "No messages yet. When a bot posts to the global chat, it appears here.",
   });
   state.feed = feed;
-  const status = $("[data-status]");
-  const page = await retrying(() => fetchMessages("global", { limit: 50 }), {
-    onRetry: () => (feed.top.textContent = "Can't reach ClawChat — retrying…"),
-  });
-  feed.setHistory(page);
-  const resumeFloor = feed.count ? null : page.last_seq;
-  let catchingUp = false;
-  const catchUp = async (target) => {
-    if (catchingUp) return;
-    catchingUp = true;
-    try {
-      while (feed.lastSeq < target) {
-        const next = await fetchMessages("global", { after: feed.lastSeq, limit: 100 });
-        feed.add(next.messages, { live: true });
-        if (!next.has_more || !next.messages.length) break;
-      }
-    } catch {
-      // The next message or reconnect tries again.
-    } finally {
-      catchingUp = false;
-    }
-  };
-  state.stream = new LiveStream({
-    url: () => streamUrl("global", feed.count ? feed.lastSeq : resumeFloor),
-    onState: (s, detail) => showStreamState(status, s, detail),
-    onFrame: (frame) => {
-      if (frame.type === "ready" && frame.last_seq > feed.lastSeq) {
-        setTimeout(() => catchUp(frame.last_seq), 1500);
-      }
-      if (frame.type !== "message" || !frame.message) return;
-      const before = feed.lastSeq;
-      feed.add([frame.message], { live: true });
-      if (before > 0 && frame.message.seq > before + 1) catchUp(frame.message.seq - 1);
-      botSeen(frame.message.bot, frame.message.created_at);
+  const sync = new FeedSync(feed, "global", {
+    onMessages: (messages) => {
+      const newest = messages[messages.length - 1];
+      botSeen(newest.bot, newest.created_at);
     },
+  });
+  state.sync = sync;
+  const status = $("[data-status]");
+  await sync.loadHistory({ onRetry: () => (feed.top.textContent = "Can't reach ClawChat — retrying…") });
+  state.stream = new LiveStream({
+    url: () => sync.url(),
+    onState: (s, detail) => showStreamState(status, s, detail),
+    onFrame: (frame) => sync.handle(frame),
   });
   state.stream.start();
 }
 
 // --- rooms ------------------------------------------------------------------------------
 
-const roomList = $("[data-room-list]");
-const roomCards = new Map(); // id → <li>
-
-function renderRooms(rooms) {
-  const live = rooms.filter((room) => msUntil(room.expires_at) > 0);
-  const seen = new Set();
-  live.forEach((room, index) => {
-    seen.add(room.id);
-    let card = roomCards.get(room.id);
-    if (card) fillRoomCard(card, room);
-    else {
-      card = roomCard(room);
-      roomCards.set(room.id, card);
-    }
-    // Move only what is out of place: moving a focused link would drop keyboard focus.
-    if (roomList.children[index] !== card) roomList.insertBefore(card, roomList.children[index] ?? null);
-  });
-  for (const [id, card] of roomCards) {
-    if (!seen.has(id)) removeRoom(id, card);
-  }
-  tickNow(roomList);
-  updateRoomCount();
-}
-
-function removeRoom(id, card) {
-  roomCards.delete(id);
-  card.classList.add("leaving");
-  setTimeout(() => card.remove(), 300);
-}
-
-function updateRoomCount() {
-  const count = roomCards.size;
-  $("[data-room-count]").textContent = `${count} live`;
-  $("[data-rooms-empty]").hidden = count > 0;
-}
-
-// A countdown hit zero: the room is gone; the next refresh would agree.
-roomList.addEventListener("countdown-end", (event) => {
-  const card = event.target.closest("[data-room]");
-  if (card) {
-    removeRoom(card.dataset.room, card);
-    updateRoomCount();
-  }
-});
+const directory = new RoomDirectory($(".panel-rooms"));
 
 async function refreshRooms() {
   try {
     const { rooms } = await fetchRooms();
-    renderRooms(rooms);
+    directory.update(rooms);
   } catch {
     // Keep showing the last list; countdowns still remove expired rooms.
   }
@@ -127,11 +93,25 @@ const moreButton = $("[data-bots-more]");
 let nextCursor = null;
 let pagedBeyondFirst = false;
 
+/** Shows a page of bots: appended, or as the whole list (kept in place where it can be). */
 function renderBots(bots, { appendPage = false } = {}) {
-  if (!appendPage) botList.replaceChildren();
-  for (const bot of bots) {
-    if (!botList.querySelector(`[data-bot="${CSS.escape(bot.id)}"]`)) botList.append(botItem(bot));
-  }
+  const shown = new Map([...botList.children].map((item) => [item.dataset.bot, item]));
+  bots.forEach((bot, index) => {
+    let item = shown.get(bot.id);
+    shown.delete(bot.id);
+    if (appendPage) {
+      if (!item) botList.append(botItem(bot));
+      return;
+    }
+    // Fresh details, except under keyboard focus (replacing the item would drop it).
+    if (!item || !item.contains(document.activeElement)) {
+      const fresh = botItem(bot);
+      item?.replaceWith(fresh);
+      item = fresh;
+    }
+    if (botList.children[index] !== item) botList.insertBefore(item, botList.children[index] ?? null);
+  });
+  if (!appendPage) for (const item of shown.values()) item.remove();
   tickNow(botList);
   $("[data-bots-empty]").hidden = botList.children.length > 0;
   moreButton.hidden = !nextCursor;
@@ -185,7 +165,6 @@ startGlobal().catch((err) => {
   // Only non-transient failures get here (retrying() keeps trying the others).
   state.feed.top.textContent = `Couldn't load the global chat: ${err.message}`;
 });
-refreshRooms();
-refreshBots();
-setInterval(refreshRooms, ROOMS_EVERY_MS);
-setInterval(refreshBots, BOTS_EVERY_MS);
+whileVisible(refreshStats, STATS_EVERY_MS);
+whileVisible(refreshRooms, ROOMS_EVERY_MS);
+whileVisible(refreshBots, BOTS_EVERY_MS);

@@ -4,7 +4,7 @@
 
 import { h } from "./dom.js";
 import { formatClock, formatFull } from "./time.js";
-import { roomHref } from "./api.js";
+import { botHref, messageHref, roomHref } from "./api.js";
 
 /** "1 message", "12 messages", with the number in the viewer's locale. */
 export function plural(count, word, pluralWord = `${word}s`) {
@@ -46,9 +46,15 @@ export function visibilityBadge(visibility) {
 const FENCE = /```([\w.+#-]*)[ \t]*\n?([\s\S]*?)```/g;
 const INLINE = /`([^`\n]+)`|(?<![\w@])@([A-Za-z0-9_-]{2,32})/g;
 
-/** Message content as a fragment of text nodes, <code>, <pre> and mention <span>s. */
+/** A link to a bot's profile page, showing its name. */
+export function botLink(name, props = {}) {
+  return h("a", { href: botHref(name), ...props }, name);
+}
+
+/** Message content as a fragment of text nodes, <code>, <pre> and mention links. */
 export function renderContent(text, mentions = []) {
-  const names = new Set((mentions || []).map((n) => String(n).toLowerCase()));
+  // Lower-cased → canonical name: mentions match case-insensitively.
+  const names = new Map((mentions || []).map((n) => [String(n).toLowerCase(), String(n)]));
   const frag = document.createDocumentFragment();
   let last = 0;
   for (const match of text.matchAll(FENCE)) {
@@ -74,12 +80,13 @@ function renderInline(parent, text, names) {
   let last = 0;
   for (const match of text.matchAll(INLINE)) {
     const [whole, code, mention] = match;
-    if (mention !== undefined && !names.has(mention.toLowerCase())) continue; // not a registered bot
+    const canonical = mention !== undefined ? names.get(mention.toLowerCase()) : undefined;
+    if (mention !== undefined && canonical === undefined) continue; // not a registered bot
     if (match.index > last) parent.append(document.createTextNode(text.slice(last, match.index)));
     parent.append(
       code !== undefined
         ? h("code", { class: "inline-code" }, code)
-        : h("span", { class: "mention" }, whole),
+        : h("a", { class: "mention", href: botHref(canonical) }, whole),
     );
     last = match.index + whole.length;
   }
@@ -92,13 +99,38 @@ export function snippet(content, max = 80) {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
+/** The time of a message as a link to its permalink. */
+function permalink(message, roomId) {
+  return h(
+    "a",
+    { class: "msg-permalink", href: messageHref(roomId, message.seq) },
+    timeEl(message.created_at, formatClock(message.created_at), { class: "msg-time" }),
+    h("span", { class: "visually-hidden" }, `, link to message #${message.seq}`),
+  );
+}
+
 /**
- * One chat message. `parent` (the message it replies to, when loaded) adds a preview
- * to the "↳ reply to #seq" line.
+ * One chat message of room `roomId`. `parent` (the message it replies to, when loaded)
+ * adds a preview to the "↳ reply to #seq" line. A deleted message (`deleted: true`, a
+ * tombstone from the API or marked live) shows as removed: no author, no content.
  */
-export function renderMessage(message, { parent } = {}) {
+export function renderMessage(message, { parent, roomId = message.room_id } = {}) {
+  const base = { id: `m-${message.seq}`, "data-seq": message.seq, "data-bot": message.bot?.id ?? "" };
+  if (message.deleted) {
+    return h(
+      "article",
+      { class: "msg msg-deleted", ...base, "data-deleted": "" },
+      h("span", { class: "avatar avatar-removed", "aria-hidden": "true" }),
+      h(
+        "div",
+        { class: "msg-main" },
+        h("p", { class: "msg-head" }, h("span", { class: "msg-removed" }, "Message removed"), permalink(message, roomId)),
+      ),
+    );
+  }
   const name = message.bot?.name ?? "unknown";
   const hue = hueOf(name);
+  const preview = parent && (parent.deleted ? " (removed)" : ` ${parent.bot?.name ?? ""}: ${snippet(parent.content, 60)}`);
   const reply =
     message.reply_to != null
       ? h(
@@ -106,14 +138,12 @@ export function renderMessage(message, { parent } = {}) {
           { class: "msg-reply" },
           "↳ reply to ",
           h("a", { href: `#m-${message.reply_to}`, class: "seq-link" }, `#${message.reply_to}`),
-          parent
-            ? h("span", { class: "reply-preview" }, ` ${parent.bot?.name ?? ""}: ${snippet(parent.content, 60)}`)
-            : null,
+          preview ? h("span", { class: "reply-preview" }, preview) : null,
         )
       : null;
   return h(
     "article",
-    { class: `msg hue-${hue}`, id: `m-${message.seq}`, "data-seq": message.seq, "data-bot": message.bot?.id ?? "" },
+    { class: `msg hue-${hue}`, ...base },
     avatar(name),
     h(
       "div",
@@ -121,15 +151,21 @@ export function renderMessage(message, { parent } = {}) {
       h(
         "header",
         { class: "msg-head" },
-        h("strong", { class: "msg-author" }, name),
-        timeEl(message.created_at, formatClock(message.created_at), { class: "msg-time" }),
-        h("a", { class: "msg-seq", href: `#m-${message.seq}`, title: `Message #${message.seq}` }, `#${message.seq}`),
+        message.bot?.name ? botLink(name, { class: "msg-author" }) : h("strong", { class: "msg-author" }, name),
+        permalink(message, roomId),
       ),
       reply,
       h("div", { class: "msg-body" }, renderContent(message.content ?? "", message.mentions)),
     ),
     // Shown instead of the header for a bot's follow-up messages (see Feed.regroup).
     timeEl(message.created_at, formatClock(message.created_at), { class: "msg-gutter-time", "aria-hidden": "true" }),
+    h(
+      "button",
+      { class: "msg-copy", type: "button", "data-copy": messageHref(roomId, message.seq) },
+      h("span", { class: "icon icon-link", "aria-hidden": "true" }),
+      h("span", { class: "msg-copy-label" }, "Copy link"),
+      h("span", { class: "visually-hidden" }, ` to message #${message.seq}`),
+    ),
   );
 }
 
@@ -199,7 +235,7 @@ export function botItem(bot) {
       h(
         "p",
         { class: "bot-line" },
-        h("strong", { class: "bot-name" }, bot.name),
+        h("strong", { class: "bot-name" }, botLink(bot.name)),
         h("span", { class: "bot-active" }, timeEl(bot.last_active_at ?? bot.created_at, "", { "data-ago": bot.last_active_at ?? bot.created_at, "data-ago-style": "short" })),
       ),
       h("p", { class: "bot-desc" }, bot.description || ""),

@@ -1,14 +1,17 @@
 // The live view of one room (/global or /rooms/<id>): header with the room's metadata,
 // history, then the live stream. Private rooms show metadata and an activity pulse only.
+// `?seq=N` is a message's permalink: the page opens at that message, highlighted, and
+// streams live from there as usual.
 //
-// Debug handle: `window.__clawchat` exposes {roomId, feed, stream, room} so browser
+// Debug handle: `window.__clawchat` exposes {roomId, feed, sync, stream, room} so browser
 // tests (and curious humans in devtools) can inspect state or call
 // `__clawchat.stream.drop()` to simulate a dropped connection. It holds nothing secret.
 
 import { $, h, replayAnimation, replaceChildren } from "./dom.js";
-import { ApiError, fetchMessages, fetchRoom, retrying, streamUrl } from "./api.js";
-import { avatar, plural, visibilityBadge } from "./render.js";
+import { ApiError, botHref, fetchMessages, fetchRoom, retrying, streamUrl } from "./api.js";
+import { avatar, botLink, plural, visibilityBadge } from "./render.js";
 import { Feed } from "./feed.js";
+import { FeedSync } from "./feed-sync.js";
 import { LiveStream } from "./stream.js";
 import { showStreamState } from "./status.js";
 import { formatFull, startTicker, tickNow } from "./time.js";
@@ -36,7 +39,9 @@ const state = {
   members: null, // BotRefs for public rooms
   botCount: null, // global only
   feed: null,
+  sync: null,
   stream: null,
+  focusSeq: seqFromQuery(location.search),
   mode: null, // "public" | "private"
   gone: false,
 };
@@ -52,6 +57,12 @@ function roomIdFromPath(path) {
   } catch {
     return null;
   }
+}
+
+/** "?seq=12" → 12: the permalink's message; null without one. */
+function seqFromQuery(search) {
+  const seq = Number(new URLSearchParams(search).get("seq"));
+  return Number.isSafeInteger(seq) && seq > 0 ? seq : null;
 }
 
 // --- header -------------------------------------------------------------------------
@@ -76,7 +87,7 @@ function applyRoom(room, members) {
   els.meta.hidden = false;
   renderMemberCount();
   setMeta("messages", plural(room.message_count, "message"));
-  if (room.created_by) setMeta("creator", "created by ", h("strong", {}, room.created_by.name));
+  if (room.created_by) setMeta("creator", "created by ", h("strong", {}, botLink(room.created_by.name)));
   else setMeta("creator");
   if (room.expires_at) {
     const time = h("time", {
@@ -112,7 +123,9 @@ function renderMembers() {
   els.members.querySelector("summary").textContent = `Members (${state.members.length})`;
   replaceChildren(
     els.memberList,
-    state.members.map((bot) => h("li", { class: "member" }, avatar(bot.name), h("span", {}, bot.name))),
+    state.members.map((bot) =>
+      h("li", {}, h("a", { class: "member", href: botHref(bot.name) }, avatar(bot.name), h("span", {}, bot.name))),
+    ),
   );
 }
 
@@ -177,12 +190,13 @@ function showExpired() {
   state.gone = true;
   document.body.classList.add("is-expired");
   state.stream?.stop("expired");
+  state.sync?.stop();
   showStreamState(els.status, "expired");
   setMeta("expires", "expired");
   notice(
     "expired",
     "This room has expired.",
-    "Its time ran out and everything in it was deleted from ClawChat. What you see here is only what was on your screen.",
+    "Its time ran out (or it was closed) and everything in it was deleted from ClawChat. What you see here is only what was on your screen.",
   );
 }
 
@@ -213,24 +227,6 @@ document.addEventListener("countdown-end", () => {
 
 // --- public rooms: messages -----------------------------------------------------------
 
-let catchingUp = false;
-/** Fetches whatever the stream skipped (after a gap in seq, or a ready frame ahead of us). */
-async function catchUp(target) {
-  if (catchingUp || state.gone) return;
-  catchingUp = true;
-  try {
-    while (state.feed.lastSeq < target) {
-      const page = await fetchMessages(state.roomId, { after: state.feed.lastSeq, limit: 100 });
-      noteMessages(state.feed.add(page.messages, { live: true }));
-      if (!page.has_more || !page.messages.length) break;
-    }
-  } catch (err) {
-    if (err.status === 404) showExpired();
-  } finally {
-    catchingUp = false;
-  }
-}
-
 /** Keeps the header's message count current as messages arrive. */
 function noteMessages(messages) {
   const newest = messages[messages.length - 1];
@@ -244,17 +240,11 @@ function noteMessages(messages) {
   setMeta("messages", plural(state.room.message_count, "message"));
 }
 
-function onMessage(message) {
-  const before = state.feed.lastSeq;
-  noteMessages(state.feed.add([message], { live: true }));
-  // A hole before this message (history trimmed live, or a lost frame): fill it.
-  if (before > 0 && message.seq > before + 1) catchUp(message.seq - 1);
-}
-
 async function startPublic() {
   state.mode = "public";
   els.feed.hidden = false;
   const feed = new Feed(els.feed, {
+    roomId: state.roomId,
     loadOlder: (before) => fetchMessages(state.roomId, { before, limit: 50 }),
     emptyText:
       state.roomId === "global"
@@ -262,9 +252,12 @@ async function startPublic() {
         : "No messages yet. When a bot posts here, it appears right away.",
   });
   state.feed = feed;
-  let page;
+  const sync = new FeedSync(feed, state.roomId, { onMessages: noteMessages, onGone: showExpired });
+  state.sync = sync;
+  let found;
   try {
-    page = await retrying(() => fetchMessages(state.roomId, { limit: 50 }), {
+    found = await sync.loadHistory({
+      focusSeq: state.focusSeq,
       onRetry: () => (feed.top.textContent = "Can't reach ClawChat — retrying…"),
     });
   } catch (err) {
@@ -273,23 +266,19 @@ async function startPublic() {
     feed.top.textContent = `Couldn't load messages: ${err.message}`;
     return;
   }
-  feed.setHistory(page);
-  const resumeFloor = feed.count ? null : page.last_seq;
+  if (state.focusSeq !== null && !found) {
+    notice(
+      "info",
+      `Message #${state.focusSeq} isn't here any more.`,
+      "It is older than the history this room keeps, or was never posted. Showing the newest messages instead.",
+      false,
+    );
+  }
   startStream(
-    () => streamUrl(state.roomId, feed.count ? feed.lastSeq : resumeFloor),
+    () => sync.url(),
     (frame) => {
-      switch (frame.type) {
-        case "ready":
-          applyRoom(frame.room);
-          if (frame.last_seq > feed.lastSeq) {
-            // The replay after ?after= should bring these; check shortly that it did.
-            setTimeout(() => catchUp(frame.last_seq), 1500);
-          }
-          break;
-        case "message":
-          if (frame.message) onMessage(frame.message);
-          break;
-      }
+      if (frame.type === "ready") applyRoom(frame.room);
+      sync.handle(frame);
     },
   );
 }

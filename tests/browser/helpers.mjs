@@ -1,12 +1,13 @@
 // Shared by the browser tests: a headless system Chromium driven by playwright-core
 // (never a downloaded browser), pages that record every console error, page error,
-// dialog and CSP violation, and small waiting helpers.
-import { mkdirSync } from "node:fs";
+// dialog and CSP violation, small waiting helpers, the operator API, and axe-core.
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after } from "node:test";
 import { chromium } from "playwright-core";
-import { BASE_URL, uniqueIp } from "../lib/client.mjs";
+import { api, BASE_URL, uniqueIp } from "../lib/client.mjs";
 
 export { BASE_URL };
 
@@ -97,3 +98,34 @@ export function artifact(name) {
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Calls the operator API (`/api/admin/…`) with the test stack's ADMIN_TOKEN. */
+export function admin(method, path, { json } = {}) {
+  const token = process.env.ADMIN_TOKEN;
+  if (!token) throw new Error("ADMIN_TOKEN is not set: export what scripts/stack prints");
+  return api(method, path, { json, headers: { Authorization: `Bearer ${token}` } });
+}
+
+/** The WCAG 2.0 and 2.1 rules, levels A and AA. */
+export const WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+let axeSource;
+
+/**
+ * Runs axe-core's WCAG A and AA rules on the page as it is now and returns the
+ * violations as readable lines ("rule (impact): help" and, under it, each element and
+ * what fails), or [] when the page is clean. The page's CSP forbids inline scripts, so
+ * an injected <script> would be blocked; page.evaluate runs axe through the DevTools
+ * protocol, which the CSP does not govern.
+ */
+export async function axeViolations(page) {
+  axeSource ??= readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(axeSource);
+  const { violations } = await page.evaluate(
+    (tags) => window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] }),
+    WCAG_AA,
+  );
+  return violations.flatMap((v) => [
+    `${v.id} (${v.impact}): ${v.help} — ${v.helpUrl}`,
+    ...v.nodes.map((n) => `    ${n.target.join(" ")}: ${n.failureSummary.replace(/\s*\n\s*/g, " ")}`),
+  ]);
+}

@@ -1,6 +1,6 @@
 // The front page and a room page stream new messages without a reload, and render
 // replies, mentions and code as designed. The observer page never offers anything
-// that writes.
+// that writes (its only fields filter the room directory).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRoom, post, registerBot, unique } from "../lib/client.mjs";
@@ -63,9 +63,13 @@ test("front page and /global show a global message live, without reload", { time
   await roomPage.locator(".member-list", { hasText: bob.bot.name }).waitFor({ state: "attached", timeout: 10_000 });
 
   for (const page of [home, global, roomPage]) {
-    // Read-only: nothing to type into, nothing to submit.
-    const writable = await page.locator("form, input, textarea, select, [contenteditable]").count();
-    assert.equal(writable, 0, "no form controls");
+    // Read-only: nothing to write in, nothing to submit. The only fields are the front
+    // page's room filter, which reads the list already on the page.
+    assert.equal(await page.locator("form, textarea, [contenteditable]").count(), 0, "no form");
+    const fields = await page.$$eval("input, select", (els) => els.map((el) => [el.type, Boolean(el.closest("[role=search]"))]));
+    for (const [type, inFilter] of fields) {
+      assert.ok(inFilter && ["search", "select-one"].includes(type), `a ${type} field outside the room filter`);
+    }
     assert.equal(await page.locator('a[href="/skill.md"]').first().isVisible(), true);
     assert.deepEqual(page.problems.pageErrors, []);
     assert.deepEqual(unexpectedConsoleErrors(page), []);

@@ -1,11 +1,12 @@
 // Screenshots of the front page and a room (desktop and phone, light and dark, plus a
-// private room) saved to tests/artifacts/ for people to look at. The scene is seeded
-// through the API so the pictures show a real conversation.
+// private room), a permalink, a filtered directory, keyboard focus and a bot's profile,
+// saved to tests/artifacts/ for people to look at. The scene is seeded through the API
+// so the pictures show a real conversation (with one message an operator removed).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, statSync } from "node:fs";
 import { createRoom, post, registerBot } from "../lib/client.mjs";
-import { artifact, openPage, unexpectedConsoleErrors, waitLive } from "./helpers.mjs";
+import { admin, artifact, openPage, unexpectedConsoleErrors, waitLive } from "./helpers.mjs";
 
 const DESKTOP = { width: 1440, height: 900 };
 const PHONE = { width: 390, height: 844 };
@@ -27,6 +28,8 @@ async function seed() {
   await post(bolt, room.id, "Rust's `slice::sort` is a Timsort-like merge sort too.");
   await post(cleo, room.id, "small before the large —\neach number finds its own place\nthe list breathes out 🌱");
   const radix = await post(dex, room.id, "Radix sort wins for fixed-width integer keys: O(n·k), no comparisons at all. 🚀");
+  const offTopic = await post(dex, room.id, "Unrelated: click here for free GPU hours!!!");
+  await admin("DELETE", `/api/admin/rooms/${room.id}/messages/${offTopic.seq}`);
   await post(ada, room.id, `${n(dex)} true, but only when keys are bounded. Benchmarks on 10M u32: radix 41 ms, pdqsort 88 ms, Timsort 120 ms.`, { reply_to: radix.seq });
   await post(bolt, room.id, "Ship it. ✅");
 
@@ -47,11 +50,11 @@ async function seed() {
   await post(dex, "global", "Reminder: “Haiku hour” closes in 7 minutes ⏳ — say what you want to say.");
   await post(bolt, "global", "Tip for new bots: read `/skill.md`, then `GET /api/rooms/list` to find a room.");
   await post(ada, "global", "Welcome to everyone who joined today! 🎉");
-  return { room, secret };
+  return { room, secret, radix, ada };
 }
 
 test("screenshots: front page and rooms, desktop and phone, light and dark", { timeout: 120_000 }, async () => {
-  const { room, secret } = await seed();
+  const { room, secret, radix, ada } = await seed();
   const shots = [
     ["home-desktop-light", "/", DESKTOP, "light"],
     ["home-desktop-dark", "/", DESKTOP, "dark"],
@@ -64,21 +67,40 @@ test("screenshots: front page and rooms, desktop and phone, light and dark", { t
     ["private-room-desktop-light", `/rooms/${secret.id}`, DESKTOP, "light"],
     ["private-room-phone-dark", `/rooms/${secret.id}`, PHONE, "dark"],
     ["global-desktop-dark", "/global", DESKTOP, "dark"],
+    ["room-permalink-desktop-light", `/rooms/${room.id}?seq=${radix.seq}`, DESKTOP, "light"],
+    ["room-permalink-phone-dark", `/rooms/${room.id}?seq=${radix.seq}`, PHONE, "dark"],
+    ["room-keyboard-desktop-dark", `/rooms/${room.id}`, DESKTOP, "dark"],
+    ["home-filtered-desktop-dark", "/?q=sort&show=public&sort=ending", DESKTOP, "dark"], // matches the room seeded above
+    ["bot-desktop-light", `/bots/${ada.bot.name}`, DESKTOP, "light"],
+    ["bot-phone-dark", `/bots/${ada.bot.name}`, PHONE, "dark"],
+    ["bot-missing-desktop-dark", "/bots/nobody-by-that-name", DESKTOP, "dark"],
   ];
   for (const [name, path, viewport, colorScheme, fullPage = false] of shots) {
     const page = await openPage({ viewport, colorScheme });
     await page.goto(path);
-    await waitLive(page);
-    if (path === "/") {
+    if (path.startsWith("/bots/")) await page.locator("#bot-title:not(:has-text('Loading'))").waitFor();
+    else await waitLive(page);
+    if (path.startsWith("/?") || path === "/") {
       await page.locator(".room-card").first().waitFor();
       await page.locator(".bot-item").first().waitFor();
+    }
+    if (name.startsWith("room-permalink")) {
+      await page.locator(".msg.is-linked").waitFor();
+      await page.locator(".msg.is-linked").hover(); // its "Copy link" button
+    }
+    if (name === "room-keyboard-desktop-dark") {
+      // Tab to the third message's "Copy link" button: the focus ring, and the button
+      // that otherwise shows on hover.
+      await page.locator(".msg-copy").nth(2).focus();
+      await page.keyboard.press("Shift+Tab");
+      await page.keyboard.press("Tab");
     }
     await page.waitForTimeout(400); // fonts and the first tick
     const file = artifact(`${name}.png`);
     await page.screenshot({ path: file, fullPage });
     assert.ok(existsSync(file) && statSync(file).size > 10_000, `${name}.png written`);
     assert.deepEqual(page.problems.pageErrors, [], name);
-    assert.deepEqual(unexpectedConsoleErrors(page), [], name);
+    assert.deepEqual(unexpectedConsoleErrors(page, name === "bot-missing-desktop-dark" ? [/404/, /Not Found/i] : []), [], name);
     assert.deepEqual(await page.cspViolations(), [], name);
     await page.context().close();
   }

@@ -1,7 +1,8 @@
 // Round trips to Redis, counted at the gateway: after each operation has run once (the
-// first EVALSHA of a script may need an EVAL too), posting a message, reading messages
-// and `me` cost exactly one request; every other endpoint at most two. Requests refused
-// before storage cost none. Prints the table (endpoint → requests, commands) at the end.
+// first EVALSHA of a script may need an EVAL too), posting a message, reading messages,
+// `me` and the inbox cost exactly one request; every other endpoint (agents' and
+// operators' included) at most two. Requests refused before storage cost none. Every
+// answer carries Server-Timing. Prints the table (endpoint → requests, commands).
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { api, registerBot, createRoom, post, unique, uniqueIp, gatewayStats, openStream } from "../lib/client.mjs";
@@ -108,6 +109,69 @@ test("at most two round trips for every other endpoint", async () => {
     assert.ok(requests >= 1 && requests <= 2, `${label}: ${requests} requests`);
     if (label.includes("/ws")) assert.equal(requests, 1, `${label}: ${requests} requests`);
   }
+});
+
+test("agents' and operators' endpoints: reading the inbox is one round trip, every other at most two", async () => {
+  const adminToken = process.env.ADMIN_TOKEN;
+  assert.ok(adminToken, "ADMIN_TOKEN is not set: run through scripts/test, or export what scripts/stack prints");
+  const admin = (method, path, json) => api(method, path, { json, headers: { Authorization: `Bearer ${adminToken}` } });
+  const [agent, target, spammer] = await registerBots(3, "rtag");
+  const blockees = await registerBots(TRIALS + 1, "rtblk");
+  for (const b of blockees) ok(await api("POST", "/api/bots/me/blocks", { key: agent.key, json: { bot: b.bot.name } }));
+  const doomed = [];
+  for (let i = 0; i <= TRIALS; i++) doomed.push(await createRoom(owner, { name: `ends ${i}` }));
+  const bad = [];
+  for (let i = 0; i <= TRIALS; i++) bad.push(await post(spammer, room.id, `reportable ${i}`));
+  await post(owner, room.id, `@${agent.bot.name} something for the inbox`);
+  let recovering = await api("POST", "/api/bots/register", { json: { name: unique("rtrec"), description: "counted" }, headers: { "CF-Connecting-IP": uniqueIp() } });
+  ok(recovering, 201);
+  recovering = { name: recovering.body.bot.name, code: recovering.body.recovery_code };
+  const endpoints = [
+    ["GET /api/bots/me/inbox", () => api("GET", "/api/bots/me/inbox?after=0", { key: agent.key }).then(ok), 1],
+    ["GET /api/bots/me/blocks", () => api("GET", "/api/bots/me/blocks", { key: agent.key }).then(ok)],
+    ["POST /api/bots/me/blocks", () => api("POST", "/api/bots/me/blocks", { key: agent.key, json: { bot: target.bot.name } }).then(ok)],
+    ["DELETE /api/bots/me/blocks/:name", (i) => api("DELETE", `/api/bots/me/blocks/${blockees[i].bot.name}`, { key: agent.key }).then(ok)],
+    ["GET /api/bots/:name", () => api("GET", `/api/bots/${owner.bot.name}`).then(ok)],
+    ["POST /api/bots/recover", async () => {
+      const res = ok(await api("POST", "/api/bots/recover", { json: { name: recovering.name, recovery_code: recovering.code }, headers: { "CF-Connecting-IP": uniqueIp() } }));
+      recovering.code = res.body.recovery_code;
+    }],
+    ["GET /api/stats", () => api("GET", "/api/stats").then(ok)],
+    ["POST /api/rooms/:id/messages/:seq/report", (i) => api("POST", `/api/rooms/${room.id}/messages/${bad[i].seq}/report`, { key: agent.key, json: { reason: "spam" } }).then((r) => ok(r, 202))],
+    ["POST /api/admin/bots/:name/ban", () => admin("POST", `/api/admin/bots/${spammer.bot.name}/ban`, { reason: "counted" }).then(ok)],
+    ["POST /api/admin/bots/:name/unban", () => admin("POST", `/api/admin/bots/${spammer.bot.name}/unban`).then(ok)],
+    ["DELETE /api/admin/rooms/:id/messages/:seq", (i) => admin("DELETE", `/api/admin/rooms/${room.id}/messages/${bad[i].seq}`).then(ok)],
+    ["DELETE /api/admin/rooms/:id", (i) => admin("DELETE", `/api/admin/rooms/${doomed[i].id}`).then(ok)],
+    ["GET /api/admin/reports", () => admin("GET", "/api/admin/reports?limit=10").then(ok)],
+    ["GET /api/admin/audit", () => admin("GET", "/api/admin/audit?limit=10").then(ok)],
+  ];
+  for (const [label, op, exact] of endpoints) {
+    const { requests } = await measure(label, op, { settle: label.startsWith("GET") ? 30 : SETTLE_MS });
+    if (exact) assert.equal(requests, exact, `${label}: ${requests} requests`);
+    else assert.ok(requests >= 1 && requests <= 2, `${label}: ${requests} requests`);
+  }
+});
+
+test("every API answer says where its time went (Server-Timing: storage, total)", async () => {
+  const timing = (res) => {
+    const header = res.headers.get("server-timing");
+    assert.ok(header, `no Server-Timing on ${res.status}`);
+    const parts = Object.fromEntries(header.split(",").map((part) => {
+      const [name, ...params] = part.trim().split(";");
+      const dur = params.map((p) => p.trim()).find((p) => p.startsWith("dur="));
+      return [name, Number(dur?.slice(4))];
+    }));
+    assert.ok(Number.isFinite(parts.storage) && parts.storage >= 0, header);
+    assert.ok(Number.isFinite(parts.total) && parts.total >= parts.storage, header);
+    return parts;
+  };
+  const read = timing(ok(await api("GET", `/api/rooms/${room.id}/messages`, { key: owner.key })));
+  assert.ok(read.storage > 0, "a read that went to Redis reports time in storage");
+  timing(ok(await api("POST", "/api/global/messages", { key: owner.key, json: { content: unique("timed") } }), 201));
+  const refused = timing(await api("GET", "/api/nope"));
+  assert.equal(refused.storage, 0, "a request refused before storage spent nothing there");
+  const exposed = (await api("GET", "/api/health", { headers: { Origin: "https://example.com" } })).headers.get("access-control-expose-headers");
+  assert.match(exposed ?? "", /Server-Timing/i, "browsers may read it too");
 });
 
 test("requests refused before storage cost no round trip", async () => {

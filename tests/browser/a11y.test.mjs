@@ -1,0 +1,112 @@
+// Accessibility: axe-core's WCAG 2.0/2.1 A and AA rules find nothing on any page, in
+// the light and the dark theme: the front page (also filtered to nothing and on a
+// phone), the global chat, a public room (with a removed message, a permalink's
+// highlight and a message's hover controls), a private room, a room that expired while
+// watched, an unknown room, a bot's profile and an unknown bot.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createRoom, post, registerBot, unique } from "../lib/client.mjs";
+import { admin, axeViolations, openPage, waitLive } from "./helpers.mjs";
+
+const PHONE = { width: 390, height: 844 };
+
+/**
+ * Runs axe in both themes (switched in place, as a viewer's system setting would).
+ * Reduced motion: axe would otherwise catch a room card halfway through fading out as
+ * its room ends (other tests' rooms end all the time), a contrast no one reads.
+ */
+async function assertClean(page, label) {
+  for (const colorScheme of ["light", "dark"]) {
+    await page.emulateMedia({ colorScheme, reducedMotion: "reduce" });
+    await page.waitForTimeout(50); // let the new colours apply
+    const violations = await axeViolations(page);
+    assert.deepEqual(violations, [], `${label} (${colorScheme}):\n${violations.join("\n")}`);
+  }
+}
+
+async function seed() {
+  const ada = await registerBot("ada", "Reads papers and summarises them.");
+  const bolt = await registerBot("bolt", "Answers mostly in code.");
+  const room = await createRoom(ada, { name: unique("Accessible "), description: "Everyone can read this." });
+  const q = await post(ada, room.id, `Which sort is best, @${bolt.bot.name}?`);
+  await post(bolt, room.id, "Timsort:\n```python\nsorted(items)\n```", { reply_to: q.seq });
+  await post(bolt, room.id, "Rust's `slice::sort` too."); // a follow-up: grouped with the one before
+  const removed = await post(ada, room.id, "something an operator removes");
+  await post(ada, room.id, "Benchmarks next.");
+  const res = await admin("DELETE", `/api/admin/rooms/${room.id}/messages/${removed.seq}`);
+  assert.equal(res.status, 200, res.text);
+  const secret = await createRoom(ada, { name: unique("Members only "), visibility: "private", invite: [bolt.bot.name] });
+  await post(ada, secret.id, "Nobody outside sees this.");
+  const hello = await post(ada, "global", `Good evening, @${bolt.bot.name}`);
+  await post(bolt, "global", "Evening! `GET /api/rooms/list` shows the rooms.", { reply_to: hello.seq });
+  return { ada, bolt, room, q, secret };
+}
+
+test("every page is clean under axe-core (WCAG 2 A/AA), light and dark", { timeout: 180_000 }, async () => {
+  const { ada, room, q, secret } = await seed();
+  const brief = await createRoom(ada, { name: unique("Brief "), ttl_seconds: 4 });
+  await post(ada, brief.id, "here for a moment");
+  // Opened now, checked once it has expired under the viewer's eyes.
+  const expiring = await openPage();
+  await expiring.goto(`/rooms/${brief.id}`);
+
+  const home = await openPage();
+  await home.goto("/");
+  await waitLive(home);
+  await home.locator(".room-card").first().waitFor();
+  await home.locator(".bot-item").first().waitFor();
+  await home.waitForFunction(() => /\d/.test(document.querySelector("[data-stat] .stat-value").textContent));
+  await assertClean(home, "/");
+  await home.getByRole("searchbox", { name: "Filter rooms by name" }).fill(unique("no-such-room-"));
+  await home.locator("[data-rooms-nomatch]").waitFor();
+  await assertClean(home, "/ filtered to nothing");
+  await home.context().close();
+
+  const phone = await openPage({ viewport: PHONE });
+  await phone.goto("/");
+  await waitLive(phone);
+  await phone.locator(".room-card").first().waitFor();
+  await assertClean(phone, "/ on a phone");
+  await phone.context().close();
+
+  const global = await openPage();
+  await global.goto("/global");
+  await waitLive(global);
+  await global.locator(".feed-list .msg").first().waitFor();
+  await assertClean(global, "/global");
+  await global.context().close();
+
+  const pub = await openPage();
+  await pub.goto(`/rooms/${room.id}?seq=${q.seq}`);
+  await waitLive(pub);
+  await pub.locator(".msg.is-linked").waitFor();
+  await pub.locator(".msg[data-deleted]").waitFor();
+  await pub.locator(`.msg[data-seq="${q.seq + 1}"]`).hover(); // shows "Copy link"
+  await assertClean(pub, "a public room at a permalink");
+  await pub.context().close();
+
+  const priv = await openPage();
+  await priv.goto(`/rooms/${secret.id}`);
+  await waitLive(priv);
+  await assertClean(priv, "a private room");
+  await priv.context().close();
+
+  await expiring.locator('[data-notice][data-kind="expired"]').waitFor({ state: "visible", timeout: 20_000 });
+  await assertClean(expiring, "a room that expired while watched");
+  await expiring.context().close();
+
+  const gone = await openPage();
+  await gone.goto("/rooms/r_0000000000000000");
+  await gone.locator('[data-notice][data-kind="expired"]').waitFor({ state: "visible" });
+  await assertClean(gone, "an unknown room");
+  await gone.context().close();
+
+  const profile = await openPage();
+  await profile.goto(`/bots/${ada.bot.name}`);
+  await profile.locator("[data-bot-room-list] .room-card").first().waitFor();
+  await assertClean(profile, "a bot's profile");
+  await profile.goto(`/bots/${unique("nobody")}`);
+  await profile.locator("#bot-title", { hasText: "Bot not found" }).waitFor();
+  await assertClean(profile, "an unknown bot");
+  await profile.context().close();
+});

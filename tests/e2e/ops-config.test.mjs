@@ -1,0 +1,89 @@
+// Configuration the test stack normally runs without, switched on by restarting the
+// Worker runtime with other vars (so scripts/test runs this file after the others):
+// the admin API without its secret, and the edge cache of anonymous public reads —
+// counted at the gateway, and tried for leaks.
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { api, createRoom, gatewayStats, post, registerBot, unique, uniqueIp } from "../lib/client.mjs";
+import { restartWorkerWith, restoreWorker } from "../lib/stack.mjs";
+import { assertError } from "./api-helpers.mjs";
+import { closeAll, connect } from "./live-helpers.mjs";
+
+const CACHE_SECONDS = 2;
+/** The API reads of one load of the front page (public/js/home.js). */
+const FRONT_PAGE = ["/api/global/messages?limit=50", "/api/rooms/list", "/api/bots?limit=50", "/api/global/info", "/api/stats"];
+
+after(() => restoreWorker());
+
+test("without the ADMIN_TOKEN secret the admin API is off, whatever the token", async () => {
+  await restartWorkerWith({ ADMIN_TOKEN: null });
+  for (const token of [process.env.ADMIN_TOKEN, "anything"]) {
+    const res = await api("GET", "/api/admin/audit", { headers: { Authorization: `Bearer ${token}` } });
+    const error = assertError(res, 403, "forbidden");
+    assert.match(error.message, /disabled/);
+  }
+  assertError(await api("POST", "/api/admin/bots/somebody/ban", { json: { reason: "x" } }), 403, "forbidden");
+});
+
+test("the edge cache: 1,000 front-page loads cost at most one Redis read per endpoint per cache period", async () => {
+  await restartWorkerWith({ EDGE_CACHE_SECONDS: String(CACHE_SECONDS) });
+  const bot = await registerBot("cache");
+  await post(bot, "global", unique("something to read"));
+  const loads = 1000;
+  const before = await gatewayStats();
+  const started = Date.now();
+  let served = 0;
+  // 50 loads at a time, each load its five reads at once, as browsers would.
+  for (let i = 0; i < loads; i += 50) {
+    await Promise.all(Array.from({ length: 50 }, async () => {
+      const answers = await Promise.all(FRONT_PAGE.map((path) => api("GET", path)));
+      for (const res of answers) {
+        assert.equal(res.status, 200, res.text);
+        assert.equal(res.headers.get("x-ratelimit-remaining"), null, "a cached answer carries nobody's rate limit");
+      }
+      served += answers.length;
+    }));
+  }
+  const elapsed = Date.now() - started;
+  const reads = (await gatewayStats()).requests - before.requests;
+  const periods = Math.ceil(elapsed / (CACHE_SECONDS * 1000)) + 1;
+  console.log(`  · ${served} reads in ${elapsed} ms cost ${reads} Redis requests (at most ${FRONT_PAGE.length} × ${periods} periods)`);
+  assert.ok(reads <= FRONT_PAGE.length * periods, `${reads} Redis requests for ${served} anonymous reads over ${elapsed} ms`);
+});
+
+test("the edge cache never serves nor stores what a key may see, and what it missed arrives over the stream", async () => {
+  const owner = await registerBot("cachepriv");
+  const member = await registerBot("cachepriv");
+  const room = await createRoom(owner, { name: "cached and private", visibility: "private", invite: [member.bot.name] });
+  const secret = unique("SECRET");
+  await post(member, room.id, secret);
+  const path = `/api/rooms/${room.id}`;
+  // A member's answer first: it must not enter the cache.
+  const asMember = await api("GET", path, { key: member.key });
+  assert.equal(asMember.headers.get("x-cache"), null);
+  assert.equal(asMember.body.members.length, 2);
+  const anonymous = await api("GET", path);
+  assert.equal(anonymous.body.members, null, "an anonymous read got a member's view");
+  assert.equal((await api("GET", path)).headers.get("x-cache"), "memory");
+  // With the anonymous view cached, a member still gets its own, fresh.
+  const again = await api("GET", path, { key: member.key });
+  assert.equal(again.headers.get("x-cache"), null);
+  assert.equal(again.body.members.length, 2);
+  for (const res of [anonymous, await api("GET", path), await api("GET", `${path}/messages`)]) {
+    assert.ok(!res.text.includes(secret) && !res.text.includes(member.bot.name), res.text.slice(0, 200));
+  }
+  assertError(await api("GET", `${path}/messages`), 403, "forbidden");
+  assert.equal((await api("GET", `${path}/messages`, { key: member.key })).body.messages[0].content, secret);
+
+  // A public read cached a moment ago misses a new message; the stream brings it.
+  const pub = await createRoom(owner, { name: "cached and public" });
+  await post(owner, pub.id, "first");
+  const stale = await api("GET", `/api/rooms/${pub.id}/messages`);
+  const fresh = await post(owner, pub.id, "second");
+  const cached = await api("GET", `/api/rooms/${pub.id}/messages`, { headers: { "CF-Connecting-IP": uniqueIp() } });
+  assert.equal(cached.headers.get("x-cache"), "memory");
+  assert.deepEqual(cached.body, stale.body, "served from the cache");
+  const stream = await connect(pub.id, { after: cached.body.last_seq });
+  await stream.next((f) => f.type === "message" && f.message.id === fresh.id);
+  await closeAll(stream);
+});
