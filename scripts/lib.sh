@@ -10,7 +10,6 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-WORKER_BUILD_VERSION=0.8.7
 export WRANGLER_SEND_METRICS=false
 export WRANGLER_LOG_SANITIZE=true
 # No request.cf download: the machine may be offline, and local requests need none.
@@ -21,31 +20,11 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # --- set-up ----------------------------------------------------------------------
 
-# The wasm-bindgen version Cargo.lock resolved; the CLI must match it exactly.
-wasm_bindgen_version() {
-  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
-}
-
+# The wasm target, worker-build and the wasm-bindgen CLI matching Cargo.lock, installed
+# by the Worker's own build script (so `wrangler deploy` on any machine installs the same).
 install_rust_tools() {
   command -v cargo >/dev/null || die "cargo not found: install Rust with rustup first."
-  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
-    say "Adding the wasm32-unknown-unknown target"
-    rustup target add wasm32-unknown-unknown
-  fi
-  if [ "$(worker-build --version 2>/dev/null)" != "$WORKER_BUILD_VERSION" ]; then
-    say "Installing worker-build $WORKER_BUILD_VERSION (about 3 minutes, once)"
-    cargo install worker-build --version "$WORKER_BUILD_VERSION" --locked
-  fi
-  local want
-  want="$(wasm_bindgen_version)"
-  [ -n "$want" ] || die "Cargo.lock names no wasm-bindgen version."
-  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then
-    say "Installing wasm-bindgen-cli $want (about 3 minutes, once)"
-    # No --locked: the CLI's own lockfile pins a crate release the registry no longer serves.
-    cargo install wasm-bindgen-cli --version "$want"
-  fi
-  export WASM_BINDGEN_BIN
-  WASM_BINDGEN_BIN="$(command -v wasm-bindgen)"
+  node scripts/build-worker.mjs --tools
 }
 
 install_node_packages() {
@@ -64,6 +43,12 @@ apt_install() {
     pkg="${pair%%:*}" bin="${pair##*:}"
     command -v "$bin" >/dev/null || missing+=("$pkg")
   done
+  apt_get_install "${missing[@]}"
+}
+
+# Installs the named Debian packages (none: nothing to do), or says exactly what to run.
+apt_get_install() {
+  local missing=("$@")
   [ ${#missing[@]} -eq 0 ] && return 0
   local sudo=""
   if [ "$(id -u)" -ne 0 ]; then
@@ -80,6 +65,49 @@ build_gateway() {
   say "Building redis-rest-gateway"
   cargo build --release --quiet -p redis-rest-gateway
   GATEWAY_BIN="$ROOT/target/release/redis-rest-gateway"
+}
+
+# The API fuzzer of the test command (tests/e2e/api-openapi-fuzz.test.mjs): schemathesis
+# from PyPI, pinned with everything it pulls in (tests/fuzz/requirements.txt), in a
+# virtualenv of its own, .venv (not committed). Reinstalled only when the pins change.
+install_fuzzer() {
+  local pins=tests/fuzz/requirements.txt stamp=.venv/.requirements.sha256 wanted
+  wanted="$(sha256sum "$pins" | cut -d' ' -f1)"
+  if [ -x .venv/bin/schemathesis ] && [ "$(cat "$stamp" 2>/dev/null)" = "$wanted" ]; then
+    return 0
+  fi
+  local missing=()
+  command -v python3 >/dev/null || missing+=(python3)
+  python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
+  apt_get_install "${missing[@]}"
+  say "Installing schemathesis in .venv from PyPI (about a minute, once)"
+  rm -rf .venv
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check --no-input -r "$pins"
+  echo "$wanted" >"$stamp"
+}
+
+# Builds the Worker as a deployer's machine would: with no bash, flock or GNU coreutils
+# hashing tools on PATH (macOS has none of them), so a build step that needs them fails
+# here first. The PATH seen is this one minus those programs.
+build_worker() {
+  local bare
+  bare="$(mktemp -d)"
+  local dir entry name
+  local IFS=:
+  for dir in $PATH; do
+    [ -d "$dir" ] || continue
+    for entry in "$dir"/*; do
+      name="${entry##*/}"
+      case "$name" in bash | flock | sha256sum | sha1sum | sha512sum | md5sum | shasum) continue ;; esac
+      [ -e "$bare/$name" ] || ln -s "$entry" "$bare/$name" 2>/dev/null || true
+    done
+  done
+  unset IFS
+  PATH="$bare" node scripts/build-worker.mjs
+  local status=$?
+  rm -rf "$bare"
+  return "$status"
 }
 
 # Everything the platform needs to run locally.
@@ -205,7 +233,10 @@ start_stack() {
     # the build again once it is ready and reloads the Worker, at a moment no test
     # controls (requests in flight then fail with "Your worker restarted mid-request").
     say "Building the Worker (the first build takes about a minute)"
-    scripts/build-worker >"$STACK_DIR/build.log" 2>&1 || { tail -n 40 "$STACK_DIR/build.log" >&2; die "the Worker did not build"; }
+    build_worker >"$STACK_DIR/build.log" 2>&1 || { tail -n 40 "$STACK_DIR/build.log" >&2; die "the Worker did not build"; }
+    # The stack serves its own copy: wrangler dev reloads the Worker when the files it
+    # serves change, and a later build (another stack, a deploy dry run) must not.
+    cp -R build "$STACK_DIR/build"
     config="$STACK_DIR/wrangler.toml"
     unwatched_config >"$config"
   fi
@@ -217,7 +248,8 @@ start_stack() {
 }
 
 # wrangler.toml without its [build] table, with paths made absolute (wrangler reads
-# them relative to the configuration file, which then lives in the stack's directory).
+# them relative to the configuration file, which then lives in the stack's directory)
+# and the Worker taken from the stack's own copy of build/.
 unwatched_config() {
   ROOT="$ROOT" node -e '
     const fs = require("node:fs");
@@ -229,21 +261,22 @@ unwatched_config() {
       return table !== "build";
     });
     process.stdout.write(lines.join("\n")
-      .replace(/^main = "(.*)"/m, `main = "${root}/$1"`)
+      .replace(/^main = "(.*)"/m, `main = "${process.env.STACK_DIR}/$1"`)
       .replace(/^directory = "\.\/(.*)"/m, `directory = "${root}/$1"`));'
 }
 
 # The isolated stack the end-to-end tests run against: ephemeral Redis, a fresh key
-# secret, and four test-only settings, so caps are tested without waiting or posting
+# secret, and test-only settings, so caps are tested without waiting or posting
 # thousands: rooms may live 2 seconds (expiry is tested in real time), keep 200 messages
 # (not 2000), replay at most 50 messages to a connecting stream (not 500), and keep 20
-# inbox items per bot (not 500).
+# inbox items per bot (not 500). The edge cache is off, so a test reads what it just
+# wrote; tests/e2e/ops-config.test.mjs turns it on to test it.
 # The operators' token is exported as ADMIN_TOKEN for the admin tests.
 start_test_stack() {
   export ADMIN_TOKEN
   ADMIN_TOKEN="admin-$(node -e 'console.log(require("node:crypto").randomBytes(24).toString("hex"))')"
   start_stack "$1" --save "" --appendonly no -- \
     "API_KEY_SECRET:test-$(node -e 'console.log(require("node:crypto").randomBytes(16).toString("hex"))')" \
-    "ADMIN_TOKEN:$ADMIN_TOKEN" \
+    "ADMIN_TOKEN:$ADMIN_TOKEN" "EDGE_CACHE_SECONDS:0" \
     "ROOM_TTL_MIN_SECONDS:2" "ROOM_HISTORY:200" "STREAM_REPLAY_LIMIT:50" "INBOX_CAP:20"
 }

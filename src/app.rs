@@ -9,7 +9,7 @@ use subtle::ConstantTimeEq;
 use worker::{Context, Env, Request};
 
 use crate::auth::{ApiKey, KeyHash, RecoveryCode};
-use crate::config::{secret, Config};
+use crate::config::{optional_secret, secret, Config};
 use crate::error::{ApiError, ApiResult};
 use crate::http::client_address;
 use crate::inbox_hub::InboxEvent;
@@ -17,6 +17,7 @@ use crate::live::client::HubClient;
 use crate::ratelimit::ClientLimit;
 use crate::room_hub::events::HubEvent;
 use crate::store::Store;
+use crate::time::Stopwatch;
 
 /// `admin:` and 8 hex digits of the token's SHA-256, when `given` is the token. The
 /// digests are compared, in constant time: neither the time taken nor the lengths
@@ -35,18 +36,39 @@ pub struct App {
     env: Env,
     ctx: Context,
     pub config: Config,
+    /// The time this request spends in storage.
+    storage_time: Stopwatch,
 }
 
 impl App {
-    /// Reads the configuration from the Worker's vars.
-    pub fn new(env: Env, ctx: Context) -> ApiResult<Self> {
+    /// Reads the configuration from the Worker's vars; storage time goes to
+    /// `storage_time`.
+    pub fn new(env: Env, ctx: Context, storage_time: Stopwatch) -> ApiResult<Self> {
         let config = Config::from_env(&env)?;
-        Ok(App { env, ctx, config })
+        Ok(App {
+            env,
+            ctx,
+            config,
+            storage_time,
+        })
     }
 
     /// The database.
     pub fn store(&self) -> ApiResult<Store> {
-        Store::from_env(&self.env)
+        Store::timed(&self.env, self.storage_time.clone())
+    }
+
+    /// Every secret this deployment reads, checked: the first missing or weak one is the
+    /// error (the health check reports it).
+    pub fn check_secrets(&self) -> ApiResult<()> {
+        for name in [
+            "UPSTASH_REDIS_REST_URL",
+            "UPSTASH_REDIS_REST_TOKEN",
+            "API_KEY_SECRET",
+        ] {
+            secret(&self.env, name)?;
+        }
+        optional_secret(&self.env, "ADMIN_TOKEN").map(|_| ())
     }
 
     /// The stored form of `key`, keyed by `API_KEY_SECRET`.
@@ -63,7 +85,7 @@ impl App {
     /// token is compared in constant time; without the `ADMIN_TOKEN` secret the admin
     /// API is off.
     pub fn require_admin(&self, req: &Request) -> ApiResult<String> {
-        let token = secret(&self.env, "ADMIN_TOKEN").map_err(|_| {
+        let token = optional_secret(&self.env, "ADMIN_TOKEN")?.ok_or_else(|| {
             ApiError::Forbidden(
                 "The admin API is disabled: this deployment has no ADMIN_TOKEN secret.".into(),
             )
@@ -124,7 +146,7 @@ impl App {
         self.in_background(async move {
             for event in events {
                 if let Err(err) = hubs.send(&name, &event).await {
-                    worker::console_error!("telling the hub {name} failed: {err:?}");
+                    crate::log::hub_call_failed("event", &name, &err);
                 }
             }
         });

@@ -32,6 +32,8 @@ pub struct Config {
     pub stream_sockets_per_client: u64,
     /// Streams of one room being opened at once from one client address.
     pub stream_connects_per_client: u64,
+    /// How long anonymous public reads are answered from the edge cache (0: never).
+    pub edge_cache_seconds: u64,
     /// Inbox items kept per bot (the newest).
     pub inbox_cap: u64,
     /// Bots one bot may block.
@@ -91,6 +93,7 @@ impl Config {
             stream_connects_per_client: number("STREAM_CONNECTS_PER_CLIENT", 4, 1, 1_000_000)?,
             stream_replay_limit: number("STREAM_REPLAY_LIMIT", 500, 1, 10_000)?,
             inbox_cap: number("INBOX_CAP", 500, 1, 100_000)?,
+            edge_cache_seconds: number("EDGE_CACHE_SECONDS", 2, 0, 3600)?,
             max_blocks: number("MAX_BLOCKS", 1_000, 1, 100_000)?,
             public_base_url: lookup("PUBLIC_BASE_URL")
                 .map(|url| url.trim().trim_end_matches('/').to_string())
@@ -122,17 +125,66 @@ impl Config {
 
 /// A secret (or, in local development, a var of the same name). Secrets are read
 /// through this one function, so a missing one is reported the same way everywhere.
+/// A value that breaks [`secret_problem`]'s rules is refused like a missing one, so a
+/// first deploy with a placeholder fails loudly instead of running weakly.
 pub fn secret(env: &Env, name: &str) -> ApiResult<String> {
-    env.secret(name)
+    optional_secret(env, name)?.ok_or_else(|| {
+        ApiError::Misconfigured(format!(
+            "the secret {name} is not set (wrangler secret put {name})."
+        ))
+    })
+}
+
+/// A secret that may be left unset (`ADMIN_TOKEN`): `None` then, but an error when it
+/// is set to a value that breaks the rules.
+pub fn optional_secret(env: &Env, name: &str) -> ApiResult<Option<String>> {
+    let value = env
+        .secret(name)
         .or_else(|_| env.var(name))
         .map(|v| v.to_string())
         .ok()
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| {
-            ApiError::Misconfigured(format!(
-                "the secret {name} is not set (wrangler secret put {name})."
-            ))
-        })
+        .filter(|v| !v.is_empty());
+    match value.as_deref().and_then(|v| secret_problem(name, v)) {
+        Some(problem) => Err(ApiError::Misconfigured(format!(
+            "{problem} (wrangler secret put {name})."
+        ))),
+        None => Ok(value),
+    }
+}
+
+/// The shortest key secret and admin token accepted: 32 characters, the length of
+/// `openssl rand -hex 16`; `openssl rand -hex 32` is what the README suggests.
+pub const MIN_SECRET_CHARS: usize = 32;
+
+/// What is wrong with a secret's value, if anything. The same rules are checked before
+/// a deploy by `scripts/deploy.mjs`. Messages never quote the value.
+pub fn secret_problem(name: &str, value: &str) -> Option<String> {
+    match name {
+        "UPSTASH_REDIS_REST_URL" if !storage_url_ok(value) => Some(format!(
+            "{name} must be the https:// REST URL of the database (http:// only on this machine)"
+        )),
+        "API_KEY_SECRET" | "ADMIN_TOKEN" if value.chars().count() < MIN_SECRET_CHARS => Some(
+            format!("{name} is shorter than {MIN_SECRET_CHARS} characters (make one with `openssl rand -hex 32`)"),
+        ),
+        _ => None,
+    }
+}
+
+/// https anywhere; plain http only to this machine (the local stack's gateway): the
+/// token travels in every request.
+fn storage_url_ok(url: &str) -> bool {
+    if let Some(rest) = url.strip_prefix("https://") {
+        return !rest.is_empty();
+    }
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let host = rest.split(['/', '?']).next().unwrap_or_default();
+    let host = match host.rsplit_once(':') {
+        Some((name, port)) if !name.ends_with(':') && port.parse::<u16>().is_ok() => name,
+        _ => host,
+    };
+    matches!(host, "127.0.0.1" | "localhost" | "[::1]")
 }
 
 fn parse_rate(text: &str) -> Option<RateLimit> {
@@ -160,6 +212,71 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Config::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn secrets_that_would_run_weakly_are_refused() {
+        for url in [
+            "https://eu1-example.upstash.io",
+            "http://127.0.0.1:8079",
+            "http://localhost:8079/",
+            "http://[::1]:8079",
+        ] {
+            assert_eq!(secret_problem("UPSTASH_REDIS_REST_URL", url), None, "{url}");
+        }
+        for url in [
+            "http://eu1-example.upstash.io",
+            "http://127.0.0.1.evil.com",
+            "http://localhost.evil.com:80",
+            "eu1-example.upstash.io",
+            "https://",
+            "redis://127.0.0.1:6379",
+        ] {
+            assert!(
+                secret_problem("UPSTASH_REDIS_REST_URL", url).is_some(),
+                "{url}"
+            );
+        }
+        let short = "a".repeat(MIN_SECRET_CHARS - 1);
+        for name in ["API_KEY_SECRET", "ADMIN_TOKEN"] {
+            let problem = secret_problem(name, &short).unwrap();
+            assert!(
+                problem.contains(name) && !problem.contains(&short),
+                "{problem}"
+            );
+            assert_eq!(secret_problem(name, &"a".repeat(MIN_SECRET_CHARS)), None);
+        }
+        assert_eq!(secret_problem("UPSTASH_REDIS_REST_TOKEN", "t"), None);
+    }
+
+    /// wrangler.toml's `[vars]` are what production runs with; environments (staging)
+    /// inherit none of them and run on the code's defaults. Both must say the same, and
+    /// every variable the code reads must be listed there for deployers to find.
+    #[test]
+    fn wrangler_toml_vars_are_the_code_defaults() {
+        let toml = include_str!("../wrangler.toml");
+        let section = toml
+            .split("\n[")
+            .find(|s| s.starts_with("vars]"))
+            .expect("wrangler.toml has [vars]");
+        let vars: Vec<(String, String)> = section
+            .lines()
+            .filter_map(|line| line.split_once(" = "))
+            .map(|(k, v)| (k.trim().to_string(), v.trim().trim_matches('"').to_string()))
+            .collect();
+        let listed: HashMap<String, String> = vars.iter().cloned().collect();
+        assert_eq!(Config::from_lookup(|n| listed.get(n).cloned()), config(&[]));
+        let read = std::cell::RefCell::new(Vec::new());
+        let _ = Config::from_lookup(|name| {
+            read.borrow_mut().push(name.to_string());
+            None
+        });
+        for name in read.into_inner() {
+            assert!(
+                listed.contains_key(&name),
+                "{name} is missing from wrangler.toml [vars]"
+            );
+        }
     }
 
     #[test]

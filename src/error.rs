@@ -7,6 +7,7 @@
 
 use serde::Serialize;
 
+use crate::log::Level;
 use crate::ratelimit::RateLimitStatus;
 
 /// When to retry after a [`ApiError::Capped`] refusal.
@@ -26,6 +27,8 @@ pub enum ApiError {
     Unauthorized(String),
     /// 401: an admin endpoint without the operators' token.
     NotAdmin,
+    /// 401: key recovery with a name and code that do not match.
+    RecoveryRefused(String),
     /// 403: the bot (or an anonymous observer) may not do or see this.
     Forbidden(String),
     /// 404: unknown route, bot or room (an expired room is not found).
@@ -96,7 +99,7 @@ impl ApiError {
         match self {
             ApiError::Counted(inner, _) => inner.status(),
             ApiError::InvalidJson(_) | ApiError::Validation { .. } => 400,
-            ApiError::Unauthorized(_) | ApiError::NotAdmin => 401,
+            ApiError::Unauthorized(_) | ApiError::NotAdmin | ApiError::RecoveryRefused(_) => 401,
             ApiError::Forbidden(_) => 403,
             ApiError::NotFound(_) => 404,
             ApiError::MethodNotAllowed(_) => 405,
@@ -118,7 +121,9 @@ impl ApiError {
             ApiError::Counted(inner, _) => inner.code(),
             ApiError::InvalidJson(_) => "invalid_json",
             ApiError::Validation { .. } => "validation_failed",
-            ApiError::Unauthorized(_) | ApiError::NotAdmin => "unauthorized",
+            ApiError::Unauthorized(_) | ApiError::NotAdmin | ApiError::RecoveryRefused(_) => {
+                "unauthorized"
+            }
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
@@ -141,6 +146,7 @@ impl ApiError {
             ApiError::Counted(inner, _) => inner.message(),
             ApiError::InvalidJson(m)
             | ApiError::Unauthorized(m)
+            | ApiError::RecoveryRefused(m)
             | ApiError::Forbidden(m)
             | ApiError::NotFound(m)
             | ApiError::Capped(m)
@@ -159,7 +165,7 @@ impl ApiError {
                 "POST bodies must be JSON sent as Content-Type: application/json.".to_string()
             }
             ApiError::UpgradeRequired => {
-                "This endpoint is a WebSocket stream; connect with Upgrade: websocket.".to_string()
+                "This endpoint is a WebSocket stream; connect with a WebSocket client (Upgrade: websocket, Sec-WebSocket-Version: 13).".to_string()
             }
             ApiError::RateLimited(status) => format!(
                 "Rate limit of {} per {} seconds reached; try again in {} seconds.",
@@ -181,6 +187,9 @@ impl ApiError {
                 Some("Send Authorization: Bearer <api_key>. Register with POST /api/bots/register.")
             }
             ApiError::NotAdmin => Some("Send Authorization: Bearer <ADMIN_TOKEN>."),
+            ApiError::RecoveryRefused(_) => Some(
+                "Send the bot's name and its latest recovery code (from registration or the last recovery); every wrong try counts against this address's registration limit.",
+            ),
             ApiError::NameTaken(_) => Some("Pick another name."),
             ApiError::DuplicateMessage(_) => {
                 Some("Say something new; if you were retrying, the first attempt was stored.")
@@ -226,14 +235,39 @@ impl ApiError {
         serde_json::to_string(&body).unwrap_or_default()
     }
 
-    /// What operators should see in the log; `None` for ordinary client errors.
-    pub fn log_line(&self) -> Option<String> {
-        match self {
-            ApiError::StorageUnavailable(reason) => Some(format!("storage unavailable: {reason}")),
-            ApiError::Misconfigured(reason) => Some(format!("misconfigured: {reason}")),
-            ApiError::Internal(reason) => Some(format!("internal error: {reason}")),
-            _ => None,
-        }
+    /// The event this error is to operators (see [`crate::log`]); `None` for ordinary
+    /// client errors.
+    pub fn log_event(&self) -> Option<(Level, &'static str, serde_json::Value)> {
+        use serde_json::json;
+        let event = match self {
+            ApiError::Counted(inner, _) => return inner.log_event(),
+            ApiError::StorageUnavailable(reason) => (
+                Level::Error,
+                "storage_unavailable",
+                json!({ "reason": reason }),
+            ),
+            ApiError::Unavailable(reason) => {
+                (Level::Warn, "hub_unavailable", json!({ "reason": reason }))
+            }
+            ApiError::Misconfigured(reason) => {
+                (Level::Error, "misconfigured", json!({ "reason": reason }))
+            }
+            ApiError::Internal(reason) => {
+                (Level::Error, "internal_error", json!({ "reason": reason }))
+            }
+            ApiError::RateLimited(status) => (
+                Level::Warn,
+                "rate_limited",
+                json!({
+                    "limit": status.limit,
+                    "window_seconds": status.window_seconds,
+                    "retry_after_seconds": status.reset_seconds,
+                }),
+            ),
+            ApiError::Capped(reason) => (Level::Warn, "capped", json!({ "reason": reason })),
+            _ => return None,
+        };
+        Some(event)
     }
 }
 
@@ -285,6 +319,7 @@ mod tests {
         let cases = [
             (ApiError::InvalidJson("x".into()), 400, "invalid_json"),
             (ApiError::Unauthorized("x".into()), 401, "unauthorized"),
+            (ApiError::RecoveryRefused("x".into()), 401, "unauthorized"),
             (ApiError::Forbidden("x".into()), 403, "forbidden"),
             (ApiError::NotFound("x".into()), 404, "not_found"),
             (

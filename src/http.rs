@@ -73,6 +73,13 @@ impl JsonBody {
             None => Ok(None),
             Some(Value::Number(n)) if n.is_i64() => Ok(n.as_i64()),
             Some(Value::Number(n)) if n.is_u64() => Ok(Some(i64::MAX)),
+            // JSON has one number type: 6.0 is the integer 6, as JSON Schema (and so the
+            // OpenAPI document) reads it. Beyond i64 it saturates; the caller's range
+            // check then refuses it.
+            Some(Value::Number(n)) => match n.as_f64() {
+                Some(f) if f.is_finite() && f.fract() == 0.0 => Ok(Some(f as i64)),
+                _ => Err(ApiError::invalid(field, "must be an integer")),
+            },
             Some(_) => Err(ApiError::invalid(field, "must be an integer")),
         }
     }
@@ -220,9 +227,7 @@ fn respond(status: u16, body: String, rate: Option<RateLimitStatus>) -> ApiResul
 
 /// The single rendering of an error as an HTTP response.
 pub fn error_response(err: &ApiError) -> Response {
-    if let Some(line) = err.log_line() {
-        worker::console_error!("{line}");
-    }
+    crate::log::api_error(err);
     let response = respond(err.status(), err.body(), err.rate()).unwrap_or_else(|_| {
         Response::error(err.body(), err.status()).unwrap_or_else(|_| Response::empty().unwrap())
     });
@@ -232,6 +237,11 @@ pub fn error_response(err: &ApiError) -> Response {
     }
     if let ApiError::MethodNotAllowed(allowed) = err {
         let _ = headers.set("Allow", &allowed.join(", "));
+    }
+    if let ApiError::UpgradeRequired = err {
+        // The one WebSocket version spoken (RFC 6455 §4.4). (An `Upgrade` header would
+        // say what to upgrade to, but it is hop-by-hop: the runtime drops it.)
+        let _ = headers.set("Sec-WebSocket-Version", "13");
     }
     response
 }
@@ -276,8 +286,10 @@ mod tests {
 
     #[test]
     fn fields_are_typed_and_named() {
-        let body = JsonBody::parse(br#"{"a":"x","n":5,"f":1.5,"l":["p","q"],"bad":[1],"z":null}"#)
-            .unwrap();
+        let body = JsonBody::parse(
+            br#"{"a":"x","n":5,"f":1.5,"w":6.0,"e":6e2,"big":1e300,"l":["p","q"],"bad":[1],"z":null}"#,
+        )
+        .unwrap();
         assert_eq!(body.str("a"), Ok("x"));
         assert_eq!(
             body.str("z").unwrap_err(),
@@ -285,6 +297,9 @@ mod tests {
         );
         assert_eq!(body.opt_int("n"), Ok(Some(5)));
         assert!(body.opt_int("f").is_err());
+        assert_eq!(body.opt_int("w"), Ok(Some(6)), "6.0 is the integer 6");
+        assert_eq!(body.opt_int("e"), Ok(Some(600)));
+        assert_eq!(body.opt_int("big"), Ok(Some(i64::MAX)));
         assert!(body.opt_int("a").is_err());
         assert!(body.str("n").is_err());
         assert_eq!(

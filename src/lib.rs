@@ -14,6 +14,8 @@
 //! - [`service`]: the rules — bots, rooms, messages, live streams. Each operation
 //!   validates its input and makes exactly one Redis round trip.
 //! - [`app`]: the per-request context: configuration, the caller, the store, room hubs.
+//! - [`edge_cache`]: anonymous public reads answered from memory or the Workers Cache
+//!   for a couple of seconds.
 //! - [`auth`] (API keys and their keyed hashes), [`validate`] (the contract's input
 //!   rules as pure functions), [`ratelimit`] (limit configuration and status headers).
 //! - [`store`]: Upstash Redis over REST — one Lua script per operation (atomic, one
@@ -24,17 +26,20 @@
 //!   alarm. It uses the store and the model, never the layers above.
 //! - [`live`]: what the hubs share — the sequencer, replays, revocations, the socket
 //!   protocol — and the small client the services reach hubs through.
-//! - [`model`], [`error`], [`config`], [`http`], [`ids`], [`time`]: the ground floor.
+//! - [`model`], [`error`], [`config`], [`http`], [`ids`], [`time`], [`log`]: the
+//!   ground floor.
 //!   [`http::error_response`] is the one place an error becomes a response.
 
 pub mod app;
 pub mod auth;
 pub mod config;
+pub mod edge_cache;
 pub mod error;
 pub mod http;
 pub mod ids;
 pub mod inbox_hub;
 pub mod live;
+pub mod log;
 pub mod mcp;
 pub mod model;
 pub mod pages;
@@ -54,6 +59,6 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     if path.starts_with("/api/") || path == "/mcp" {
         Ok(routes::serve(req, env, ctx).await)
     } else {
-        Ok(pages::serve(req, env).await)
+        Ok(pages::serve(req, env, ctx).await)
     }
 }

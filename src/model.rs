@@ -213,18 +213,21 @@ pub struct DirectoryCursor {
 }
 
 impl DirectoryCursor {
-    /// Parses a cursor this API returned; `None` for anything else.
+    /// Parses a cursor this API returned; `None` for anything else, including other
+    /// spellings of the same pair (`+17`, `017`, upper-case hex): only the exact form
+    /// [`Display`](std::fmt::Display) writes is one.
     pub fn parse(text: &str) -> Option<Self> {
         let (score, id) = text.split_once('.')?;
         let active_ms = score.parse::<u64>().ok()?;
         let hex = id.strip_prefix("b_")?;
-        if hex.len() != 16 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if hex.len() != 16 || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
             return None;
         }
-        Some(DirectoryCursor {
+        let cursor = DirectoryCursor {
             active_ms,
             bot_id: id.to_string(),
-        })
+        };
+        (cursor.to_string() == text).then_some(cursor)
     }
 }
 

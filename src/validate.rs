@@ -26,6 +26,21 @@ pub fn bot_name(field: &str, name: &str) -> ApiResult<String> {
     Ok(name.to_string())
 }
 
+/// Names a new bot may not take: they are paths next to `/api/bots/<name>`.
+const RESERVED_NAMES: &[&str] = &["me", "register", "recover"];
+
+/// A new bot's name: a bot name that is not reserved.
+pub fn new_bot_name(name: &str) -> ApiResult<String> {
+    let name = bot_name("name", name)?;
+    if RESERVED_NAMES.iter().any(|r| r.eq_ignore_ascii_case(&name)) {
+        return Err(ApiError::invalid(
+            "name",
+            format!("'{name}' is reserved; pick another"),
+        ));
+    }
+    Ok(name)
+}
+
 /// Characters that render as nothing, or turn the text around them: a bidirectional
 /// override can make a room name read backwards on the observer page, zero-width and
 /// filler characters make names that look alike or look empty. They are refused
@@ -310,6 +325,14 @@ mod tests {
     }
 
     #[test]
+    fn reserved_names_are_refused_only_to_new_bots() {
+        assert!(new_bot_name("Me").is_err());
+        assert!(new_bot_name("register").is_err());
+        assert_eq!(new_bot_name("meg"), Ok("meg".into()));
+        assert_eq!(bot_name("bot", "me"), Ok("me".into()));
+    }
+
+    #[test]
     fn content_rules() {
         assert_eq!(content("  hi\n\tthere  "), Ok("hi\n\tthere".into()));
         assert!(content("   ").is_err());
@@ -418,6 +441,16 @@ mod tests {
             Ok(DirectoryCursor::parse("17.b_0123456789abcdef"))
         );
         assert!(directory_cursor(Some("17")).is_err());
+        for other_spelling in [
+            "+17.b_0123456789abcdef",
+            "017.b_0123456789abcdef",
+            "17.b_0123456789ABCDEF",
+        ] {
+            assert!(
+                directory_cursor(Some(other_spelling)).is_err(),
+                "{other_spelling}"
+            );
+        }
         assert!(directory_cursor(Some("x.b_0123456789abcdef")).is_err());
         assert_eq!(list_filter(None), Ok(RoomFilter::All));
         assert_eq!(

@@ -206,6 +206,7 @@ fn structured(answer: impl Serialize) -> ApiResult<Value> {
 
 /// An API error as a tool result the model can read and act on.
 fn failed(err: &ApiError) -> Value {
+    crate::log::api_error(err);
     let mut error = json!({ "code": err.code(), "message": err.message() });
     if let Some(seconds) = err.retry_after() {
         error["retry_after_seconds"] = json!(seconds);

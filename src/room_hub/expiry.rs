@@ -83,7 +83,7 @@ impl RoomHub {
                 Err(err) => {
                     // Redis still expires the room's keys by itself; try again on the
                     // next wake-up.
-                    worker::console_error!("hub of {room_id}: no expiry known: {err:?}");
+                    crate::log::hub_call_failed("read expiry", room_id, &err);
                     return Ok(());
                 }
             },
@@ -114,11 +114,17 @@ impl RoomHub {
     pub(super) async fn end_room(&self, room_id: &str) -> ApiResult<()> {
         self.memory.borrow_mut().gone = true;
         let frame = frames::room_expired(room_id);
-        for ws in self.sockets(None) {
+        let sockets = self.sockets(None);
+        for ws in &sockets {
             let _ = ws.send_with_str(&frame);
             let _ = ws.close_with_code_and_reason(CLOSE_EXPIRED, "room expired");
         }
         rooms::purge(&self.store()?, room_id).await?;
+        crate::log::event(
+            crate::log::Level::Info,
+            "room_ended",
+            serde_json::json!({ "room_id": room_id, "sockets_closed": sockets.len() }),
+        );
         *self.memory.borrow_mut() = Memory {
             gone: true,
             awake: true,

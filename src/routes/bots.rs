@@ -69,6 +69,11 @@ pub async fn rotate_key(req: &mut Request, app: &App) -> ApiResult<Response> {
     )
 }
 
+/// `GET /api/bots/:name`.
+pub async fn profile(req: &mut Request, app: &App, name: &str) -> ApiResult<Response> {
+    rated_json(200, bots::profile(app, &app.reads(req), name).await?)
+}
+
 /// `GET /api/bots?limit&cursor`.
 pub async fn directory(req: &mut Request, app: &App) -> ApiResult<Response> {
     let query = query(req)?;

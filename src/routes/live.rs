@@ -9,7 +9,9 @@ use crate::http::{client_address, query, query_param};
 use crate::service::live;
 use crate::validate;
 
-/// Checks that `req` asks for a WebSocket and reads its `?after=<seq>`.
+/// Checks that `req` asks for a WebSocket and reads its `?after=<seq>`. The rest of the
+/// handshake (`Sec-WebSocket-Key`, version 13) is the runtime's: it completes or refuses
+/// it itself (with a plain-text 400), and the Worker sees a request it made valid.
 fn upgrade(req: &Request) -> ApiResult<Option<u64>> {
     let upgrade = req.headers().get("Upgrade")?.unwrap_or_default();
     if !upgrade.eq_ignore_ascii_case("websocket") {

@@ -19,11 +19,13 @@ use std::sync::OnceLock;
 use worker::{Context, Env, Request, Response};
 
 use crate::app::App;
+use crate::edge_cache::{self, Lookup};
 use crate::error::{ApiError, ApiResult};
 use crate::http::error_response;
 use crate::model::GLOBAL_ROOM;
 use crate::service::inbox::BlockChange;
 use crate::service::rooms::Membership;
+use crate::time::{now_ms, Stopwatch};
 
 /// Every API endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +41,7 @@ pub enum Endpoint {
     Block,
     Unblock,
     Directory,
+    Profile,
     GlobalInfo,
     GlobalMessages,
     GlobalPost,
@@ -76,6 +79,7 @@ pub const ROUTES: &[(&str, &str, Endpoint)] = &[
     ("POST", "/api/bots/me/blocks", Endpoint::Block),
     ("DELETE", "/api/bots/me/blocks/:name", Endpoint::Unblock),
     ("GET", "/api/bots", Endpoint::Directory),
+    ("GET", "/api/bots/:name", Endpoint::Profile),
     ("GET", "/api/global/info", Endpoint::GlobalInfo),
     ("GET", "/api/global/messages", Endpoint::GlobalMessages),
     ("POST", "/api/global/messages", Endpoint::GlobalPost),
@@ -164,34 +168,102 @@ pub fn resolve(method: &str, path: &str) -> ApiResult<Resolved> {
         .ok_or_else(|| ApiError::MethodNotAllowed(allowed_methods(found.value)))
 }
 
+/// The methods a path accepts, for `Allow`: HEAD wherever GET is (it is answered).
 fn allowed_methods(methods: &[(&'static str, Endpoint)]) -> Vec<&'static str> {
-    methods.iter().map(|(method, _)| *method).collect()
+    let mut allowed = Vec::new();
+    for (method, _) in methods {
+        allowed.push(*method);
+        if *method == "GET" {
+            allowed.push("HEAD");
+        }
+    }
+    allowed
 }
 
-/// Serves an `/api/*` request. Read-only answers allow any origin (CORS).
+impl Endpoint {
+    /// Whether an anonymous `GET` of this endpoint reads public data that every anonymous
+    /// caller gets alike, so the edge cache may answer it (see `edge_cache`).
+    fn cacheable(self) -> bool {
+        use Endpoint::*;
+        matches!(
+            self,
+            GlobalInfo
+                | GlobalMessages
+                | RoomList
+                | RoomGet
+                | RoomMessages
+                | Directory
+                | Profile
+                | Stats
+        )
+    }
+}
+
+/// Serves an `/api/*` request. Read-only answers allow any origin (CORS); every answer
+/// says where its time went (`Server-Timing`: storage, total).
 pub async fn serve(req: Request, env: Env, ctx: Context) -> Response {
+    let started = now_ms();
+    let storage = Stopwatch::default();
     let readable = matches!(raw_method(&req).as_str(), "GET" | "HEAD" | "OPTIONS");
-    let mut response = match dispatch(req, env, ctx).await {
+    let mut response = match handle(req, env, ctx, storage.clone()).await {
         Ok(response) => response,
         Err(err) => error_response(&err),
     };
-    if readable && response.status_code() != 101 {
-        let headers = response.headers_mut();
+    if response.status_code() == 101 {
+        return response;
+    }
+    let headers = response.headers_mut();
+    let timing = format!(
+        "storage;dur={}, total;dur={}",
+        storage.total_ms(),
+        now_ms() - started
+    );
+    let _ = headers.set("Server-Timing", &timing);
+    if readable {
         let _ = headers.set("Access-Control-Allow-Origin", "*");
         let _ = headers.set(
             "Access-Control-Expose-Headers",
-            "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After",
+            "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After, Server-Timing, X-Cache",
         );
     }
     response
 }
 
-async fn dispatch(mut req: Request, env: Env, ctx: Context) -> ApiResult<Response> {
-    let resolved = resolve(&raw_method(&req), &req.path())?;
+/// Resolves the route, then answers from the edge cache when it may, else dispatches.
+async fn handle(req: Request, env: Env, ctx: Context, storage: Stopwatch) -> ApiResult<Response> {
+    let method = raw_method(&req);
+    let resolved = resolve(&method, &req.path())?;
     let Resolved::Endpoint(endpoint, params) = resolved else {
         return preflight();
     };
-    let app = App::new(env, ctx)?;
+    let app = App::new(env, ctx, storage)?;
+    let ttl_ms = app.config.edge_cache_seconds as i64 * 1000;
+    let cached = ttl_ms > 0
+        && method == "GET"
+        && endpoint.cacheable()
+        && req.headers().get("Authorization")?.is_none();
+    if !cached {
+        return dispatch(req, &app, endpoint, &params).await;
+    }
+    let url = req.url()?.to_string();
+    if let Lookup::Hit(response) = edge_cache::lookup(&url, ttl_ms).await? {
+        return Ok(response);
+    }
+    match dispatch(req, &app, endpoint, &params).await {
+        Ok(response) => edge_cache::store(&url, response, ttl_ms).await,
+        Err(err) => {
+            edge_cache::abandon(&url);
+            Err(err)
+        }
+    }
+}
+
+async fn dispatch(
+    mut req: Request,
+    app: &App,
+    endpoint: Endpoint,
+    params: &[String],
+) -> ApiResult<Response> {
     check_declared_size(&req, app.config.max_body_bytes)?;
     // The first path parameter: a room id (the global room's routes have none), a bot
     // name; the second: a message seq.
@@ -200,36 +272,37 @@ async fn dispatch(mut req: Request, env: Env, ctx: Context) -> ApiResult<Respons
     let req = &mut req;
     use Endpoint::*;
     match endpoint {
-        Health => health::get(&app).await,
-        Register => bots::register(req, &app).await,
-        Recover => bots::recover(req, &app).await,
-        Me => bots::me(req, &app).await,
-        RotateKey => bots::rotate_key(req, &app).await,
-        Inbox => bots::inbox(req, &app).await,
-        InboxStream => live::connect_inbox(req, &app).await,
-        Blocks => bots::blocks(req, &app, BlockChange::List).await,
-        Block => bots::block(req, &app).await,
-        Unblock => bots::blocks(req, &app, BlockChange::Remove(room)).await,
-        Directory => bots::directory(req, &app).await,
-        GlobalInfo => rooms::global_info(req, &app).await,
-        RoomCreate => rooms::create(req, &app).await,
-        RoomList => rooms::list(req, &app).await,
-        RoomGet => rooms::get(req, &app, room).await,
-        GlobalMessages | RoomMessages => rooms::messages(req, &app, room).await,
-        GlobalPost | RoomPost => rooms::post(req, &app, room).await,
-        RoomInvite => rooms::invite(req, &app, room).await,
-        RoomJoin => rooms::membership(req, &app, room, Membership::Join).await,
-        RoomLeave => rooms::membership(req, &app, room, Membership::Leave).await,
-        GlobalStream | RoomStream => live::connect(req, &app, room).await,
-        Report => admin::report(req, &app, room, second).await,
-        Stats => admin::stats(req, &app).await,
-        AdminBan => admin::ban(req, &app, room).await,
-        AdminUnban => admin::unban(req, &app, room).await,
-        AdminDeleteMessage => admin::delete_message(req, &app, room, second).await,
-        AdminEndRoom => admin::end_room(req, &app, room).await,
-        AdminReports => admin::reports(req, &app).await,
-        AdminAudit => admin::audit(req, &app).await,
-        Mcp => crate::mcp::serve(req, &app).await,
+        Health => health::get(app).await,
+        Register => bots::register(req, app).await,
+        Recover => bots::recover(req, app).await,
+        Me => bots::me(req, app).await,
+        RotateKey => bots::rotate_key(req, app).await,
+        Inbox => bots::inbox(req, app).await,
+        InboxStream => live::connect_inbox(req, app).await,
+        Blocks => bots::blocks(req, app, BlockChange::List).await,
+        Block => bots::block(req, app).await,
+        Unblock => bots::blocks(req, app, BlockChange::Remove(room)).await,
+        Directory => bots::directory(req, app).await,
+        Profile => bots::profile(req, app, room).await,
+        GlobalInfo => rooms::global_info(req, app).await,
+        RoomCreate => rooms::create(req, app).await,
+        RoomList => rooms::list(req, app).await,
+        RoomGet => rooms::get(req, app, room).await,
+        GlobalMessages | RoomMessages => rooms::messages(req, app, room).await,
+        GlobalPost | RoomPost => rooms::post(req, app, room).await,
+        RoomInvite => rooms::invite(req, app, room).await,
+        RoomJoin => rooms::membership(req, app, room, Membership::Join).await,
+        RoomLeave => rooms::membership(req, app, room, Membership::Leave).await,
+        GlobalStream | RoomStream => live::connect(req, app, room).await,
+        Report => admin::report(req, app, room, second).await,
+        Stats => admin::stats(req, app).await,
+        AdminBan => admin::ban(req, app, room).await,
+        AdminUnban => admin::unban(req, app, room).await,
+        AdminDeleteMessage => admin::delete_message(req, app, room, second).await,
+        AdminEndRoom => admin::end_room(req, app, room).await,
+        AdminReports => admin::reports(req, app).await,
+        AdminAudit => admin::audit(req, app).await,
+        Mcp => crate::mcp::serve(req, app).await,
     }
 }
 
@@ -287,7 +360,7 @@ mod tests {
     fn wrong_methods_and_unknown_paths() {
         assert_eq!(
             resolve("DELETE", "/api/global/messages"),
-            Err(ApiError::MethodNotAllowed(vec!["GET", "POST"]))
+            Err(ApiError::MethodNotAllowed(vec!["GET", "HEAD", "POST"]))
         );
         assert_eq!(
             resolve("GET", "/api/rooms/create"),

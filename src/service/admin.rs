@@ -9,6 +9,7 @@ use crate::app::App;
 use crate::auth::KeyHash;
 use crate::error::ApiResult;
 use crate::http::JsonBody;
+use crate::log::{self, Level};
 use crate::model::{Bot, Message, Room};
 use crate::ratelimit::{ClientLimit, Rated};
 use crate::room_hub::events::HubEvent;
@@ -40,13 +41,21 @@ pub async fn ban(
         live::close_key_streams(app, &revoked),
         announce_deleted(app, &banned.deleted)
     );
+    let deleted: usize = banned.deleted.iter().map(|room| room.seqs.len()).sum();
+    logged(
+        actor,
+        "ban",
+        serde_json::json!({ "bot": name, "purge": purge, "messages_deleted": deleted }),
+    );
     Ok(banned.bot)
 }
 
 /// Lifts the ban of the bot called `name`.
 pub async fn unban(app: &App, actor: &str, name: &str) -> ApiResult<Bot> {
     let name = validate::bot_name("name", name)?;
-    stored::unban(&app.store()?, actor, &name).await
+    let bot = stored::unban(&app.store()?, actor, &name).await?;
+    logged(actor, "unban", serde_json::json!({ "bot": name }));
+    Ok(bot)
 }
 
 /// Deletes message `seq` of a room: a tombstone in reads and replays, a
@@ -68,7 +77,20 @@ pub async fn delete_message(
         };
         announce_deleted(app, &[deleted]).await;
     }
+    logged(
+        actor,
+        "delete_message",
+        serde_json::json!({ "room_id": room_id, "seq": seq }),
+    );
     Ok(tombstone.message)
+}
+
+/// The log line of an admin action, beside its audit entry: `actor` is the token's
+/// fingerprint, never the token.
+fn logged(actor: &str, action: &str, mut fields: serde_json::Value) {
+    fields["action"] = action.into();
+    fields["actor"] = actor.into();
+    log::event(Level::Info, "admin_action", fields);
 }
 
 /// Tells each room's hub which of its messages were deleted, all at once.
@@ -83,7 +105,7 @@ async fn announce_deleted(app: &App, deleted: &[Deleted]) {
         };
         async move {
             if let Err(err) = hubs.send(&room.room_id, &event).await {
-                worker::console_error!("announcing deletions in {} failed: {err:?}", room.room_id);
+                log::hub_call_failed("announce deletions", &room.room_id, &err);
             }
         }
     });
@@ -100,8 +122,9 @@ pub async fn end_room(app: &App, actor: &str, room_id: &str) -> ApiResult<Room> 
     // Awaited: the sockets hear `room_expired` before the answer. Should the hub be
     // unreachable, the room is gone for every reader already, and its alarm ends it.
     if let Err(err) = app.hubs().send(room_id, &ended).await {
-        worker::console_error!("ending {room_id} in its hub failed: {err:?}");
+        log::hub_call_failed("end room", room_id, &err);
     }
+    logged(actor, "end_room", serde_json::json!({ "room_id": room_id }));
     Ok(room)
 }
 

@@ -46,7 +46,7 @@ pub struct Directory {
 
 /// Registers a bot from `{name, description}`, rate limited per client address.
 pub async fn register(app: &App, client_ip: &str, body: &JsonBody) -> ApiResult<Rated<Registered>> {
-    let name = validate::bot_name("name", body.str("name")?)?;
+    let name = validate::new_bot_name(body.str("name")?)?;
     let description = validate::bot_description(body.str("description")?)?;
     let key = ApiKey::generate()?;
     let code = RecoveryCode::generate()?;
@@ -114,6 +114,21 @@ pub async fn recover(app: &App, client: &str, body: &JsonBody) -> ApiResult<Rate
         api_key: key.as_str().to_string(),
         recovery_code: new_code.as_str().to_string(),
     }))
+}
+
+/// `GET /api/bots/:name`: a bot and the public rooms it is in.
+#[derive(Debug, Serialize)]
+pub struct Profile {
+    pub bot: Bot,
+    /// Live public rooms the bot is a member of (never private ones).
+    pub rooms: Vec<Room>,
+}
+
+/// A bot's public profile.
+pub async fn profile(app: &App, reads: &ClientLimit, name: &str) -> ApiResult<Rated<Profile>> {
+    let name = validate::bot_name("name", name)?;
+    let profile = stored::profile(&app.store()?, &name, reads).await?;
+    Ok(profile.map(|(bot, rooms)| Profile { bot, rooms }))
 }
 
 /// A page of the directory, most recently active first.

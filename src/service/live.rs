@@ -87,15 +87,13 @@ pub async fn close_key_streams(app: &App, revoked: &Revoked) {
         let (rooms, event) = (&rooms, &room_event);
         async move {
             if let Err(err) = rooms.send(room_id, event).await {
-                worker::console_error!(
-                    "closing streams of a revoked key in {room_id} failed: {err:?}"
-                );
+                crate::log::hub_call_failed("close revoked streams", room_id, &err);
             }
         }
     });
     let in_inbox = async {
         if let Err(err) = inboxes.send(&revoked.bot_id, &inbox_event).await {
-            worker::console_error!("closing the inbox streams of a revoked key failed: {err:?}");
+            crate::log::hub_call_failed("close revoked inbox streams", &revoked.bot_id, &err);
         }
     };
     futures_util::join!(join_all(in_rooms), in_inbox);

@@ -92,7 +92,7 @@ pub async fn create(app: &App, caller: &KeyHash, body: &JsonBody) -> ApiResult<R
     // Awaited: the room's alarm must be armed before anyone relies on the room. Should
     // the hub be unreachable, Redis still expires every key of the room on time.
     if let Err(err) = app.hubs().send(&room.id, &armed).await {
-        worker::console_error!("arming the alarm of {} failed: {err:?}", room.id);
+        crate::log::hub_call_failed("arm alarm", &room.id, &err);
     }
     if let Some(by) = room.created_by.clone() {
         inbox::deliver_later(app, made.clone(), &invitation(room, by, new.now_ms));
@@ -226,7 +226,7 @@ async fn announce(app: &App, room: &Room, bot: BotRef, change: MemberChange, mve
     };
     if room.is_private() && change == MemberChange::Left {
         if let Err(err) = app.hubs().send(&room.id, &event).await {
-            worker::console_error!("closing a leaver's streams in {} failed: {err:?}", room.id);
+            crate::log::hub_call_failed("close leaver streams", &room.id, &err);
         }
     } else {
         app.tell_hub_later(&room.id, vec![event]);

@@ -13,6 +13,25 @@ script!(ME, "me");
 script!(ROTATE_KEY, "rotate_key");
 script!(BOTS_LIST, "bots_list");
 script!(RECOVER, "recover");
+script!(BOT_PROFILE, "bot_profile");
+
+/// A bot's public profile: the bot and the public live rooms it is in; every call counts
+/// against the client's reads.
+pub async fn profile(
+    store: &Store,
+    name: &str,
+    reads: &ClientLimit,
+) -> ApiResult<Rated<(Bot, Vec<Room>)>> {
+    let mut args = vec![name.to_string()];
+    args.extend(reads.script_args());
+    let outcome = store.run(&BOT_PROFILE, None, args).await?;
+    let rate = outcome.rate;
+    let [bot, rooms] = outcome.fields()?;
+    Ok(Rated {
+        value: (records::bot(bot)?, records::rooms(rooms)?),
+        rate,
+    })
+}
 
 /// A bot about to be registered, validated.
 pub struct NewBot<'a> {

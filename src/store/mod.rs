@@ -44,8 +44,8 @@ use crate::auth::KeyHash;
 use crate::config::secret;
 use crate::error::{ApiError, ApiResult};
 use crate::ratelimit::RateLimitStatus;
-use crate::time::now_ms;
-use upstash::{Command, Reply, Script, Upstash};
+use crate::time::{now_ms, Stopwatch};
+use upstash::{Reply, Script, Upstash};
 
 pub use records::Made;
 pub use upstash::StoreError;
@@ -72,6 +72,25 @@ impl Outcome {
     }
 }
 
+script!(LAYOUT, "layout");
+
+/// Where the stored data stands against this release's key layout (`cc:layout`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    /// The layout the data was in before this check (it is now `current`, unless newer).
+    pub found: i64,
+    /// The layout this release reads and writes.
+    pub current: i64,
+}
+
+impl Layout {
+    /// Data written by a newer release: this one may misread it (a rollback across a
+    /// layout change). Nothing is changed; the health check reports it.
+    pub fn is_newer(&self) -> bool {
+        self.found > self.current
+    }
+}
+
 /// The database, as the services and room hubs see it.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -79,23 +98,34 @@ pub struct Store {
 }
 
 impl Store {
-    /// The database of this deployment, from its two Upstash secrets. Room hubs call
-    /// this too: they have an environment but no request.
+    /// The database of this deployment, from its two Upstash secrets. Hubs call this
+    /// too: they have an environment but no request.
     pub fn from_env(env: &Env) -> ApiResult<Store> {
+        Store::timed(env, Stopwatch::default())
+    }
+
+    /// Like [`Store::from_env`], adding the time spent in storage to `stopwatch`.
+    pub fn timed(env: &Env, stopwatch: Stopwatch) -> ApiResult<Store> {
         Ok(Store {
             redis: Upstash::new(
                 &secret(env, "UPSTASH_REDIS_REST_URL")?,
                 &secret(env, "UPSTASH_REDIS_REST_TOKEN")?,
+                stopwatch,
             ),
         })
     }
 
-    /// Checks that Redis answers.
-    pub async fn ping(&self) -> Result<(), StoreError> {
-        match self.redis.command(&Command::new("PING")).await? {
-            Reply::Str(pong) if pong == "PONG" => Ok(()),
-            other => Err(StoreError::Decode(format!("PING answered {other:?}"))),
-        }
+    /// Checks that Redis answers, and brings the stored data up to this release's key
+    /// layout (`lua/layout.lua`; idempotent, one GET when already current).
+    pub async fn layout(&self) -> Result<Layout, StoreError> {
+        let argv = [now_ms().to_string(), String::new()];
+        let reply = self.redis.eval(&LAYOUT, &[], &argv).await?;
+        let outcome = decode_outcome(reply).map_err(|err| StoreError::Decode(err.message()))?;
+        let [found, current] = outcome.fields()?;
+        Ok(Layout {
+            found: found.as_int()?,
+            current: current.as_int()?,
+        })
     }
 
     /// Runs `script` for the caller holding `key` (if any) with the time now.
@@ -143,6 +173,7 @@ fn decode_outcome(reply: Reply) -> ApiResult<Outcome> {
     let field = parts.next().unwrap_or_default();
     let refusal = match code.as_str() {
         "unauthorized" => ApiError::Unauthorized(message),
+        "recovery_refused" => ApiError::RecoveryRefused(message),
         "forbidden" => ApiError::Forbidden(message),
         "not_found" => ApiError::NotFound(message),
         "name_taken" => ApiError::NameTaken(message),

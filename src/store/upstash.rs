@@ -16,6 +16,8 @@ use serde::Deserialize;
 use sha1::{Digest, Sha1};
 use worker::{web_sys, AbortSignal, Fetch, Headers, Method, Request, RequestInit};
 
+use crate::time::{now_ms, Stopwatch};
+
 /// How long one call to Upstash may take. Upstash answers in milliseconds; a call still
 /// waiting after this is a stall, and the request is answered `503` at once instead of
 /// hanging for as long as the stall lasts (a script is atomic: it ran whole or not at all).
@@ -226,13 +228,16 @@ fn http_error(status: u16, body: &str) -> StoreError {
 pub struct Upstash {
     url: String,
     token: String,
+    /// Where the time spent waiting for Upstash goes, for `Server-Timing`.
+    stopwatch: Stopwatch,
 }
 
 impl Upstash {
-    pub fn new(url: &str, token: &str) -> Self {
+    pub fn new(url: &str, token: &str, stopwatch: Stopwatch) -> Self {
         Upstash {
             url: url.trim_end_matches('/').to_string(),
             token: token.to_string(),
+            stopwatch,
         }
     }
 
@@ -277,6 +282,7 @@ impl Upstash {
         let request = Request::new_with_init(&self.url, &init).map_err(unreachable)?;
         // One signal for the whole exchange: it also ends a body that stops flowing.
         let signal = AbortSignal::from(web_sys::AbortSignal::timeout_with_u32(TIMEOUT_MS));
+        let started = now_ms();
         let failed = |e: worker::Error| {
             if signal.aborted() {
                 StoreError::TimedOut
@@ -288,8 +294,9 @@ impl Upstash {
             .send_with_signal(&signal)
             .await
             .map_err(failed)?;
-        let text = response.text().await.map_err(failed)?;
-        Ok((response.status_code(), text))
+        let text = response.text().await.map_err(failed);
+        self.stopwatch.add_since(started);
+        Ok((response.status_code(), text?))
     }
 }
 

@@ -187,6 +187,7 @@ test("recovery: a wrong code is 401 and counted; the right one replaces key and 
   const recover = (json, ip = address) => api("POST", "/api/bots/recover", { json, headers: { "CF-Connecting-IP": ip } });
   const wrong = await recover({ name: bot.bot.name, recovery_code: `clawrec_${"0".repeat(64)}` });
   assertError(wrong, 401, "unauthorized");
+  assert.match(JSON.parse(wrong.text).error.hint, /recovery code/, "the hint is about recovery, not API keys");
   assert.equal(wrong.headers.get("x-ratelimit-remaining"), "4");
   assertError(await recover({ name: unique("nobody"), recovery_code: reg.body.recovery_code }), 401, "unauthorized");
   assertError(await recover({ name: bot.bot.name, recovery_code: "clawrec_short" }), 400, "validation_failed", { field: "recovery_code" });

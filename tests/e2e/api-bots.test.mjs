@@ -290,6 +290,38 @@ test("the directory pages every bot exactly once, most recently active first", a
   }
 });
 
+test("a bot's profile: the bot and up to 100 of its live public rooms, never a private one", async () => {
+  const [bot, friend] = await registerBots(2, "prof");
+  const pub = await createRoom(friend, { name: "public with a friend" });
+  assert.equal((await api("POST", `/api/rooms/${pub.id}/join`, { key: bot.key })).status, 200);
+  const priv = await createRoom(bot, { name: "private of its own", visibility: "private" });
+  const res = await api("GET", `/api/bots/${bot.bot.name.toUpperCase()}`);
+  assert.equal(res.status, 200, res.text);
+  assert.deepEqual(Object.keys(res.body).sort(), ["bot", "rooms"]);
+  assertBot(res.body.bot);
+  assert.equal(res.body.bot.id, bot.bot.id, "names match in any case");
+  assert.deepEqual(res.body.rooms.map((r) => r.id), [pub.id]);
+  res.body.rooms.forEach(assertRoom);
+  assert.ok(!res.text.includes(priv.id) && !res.text.includes("private of its own"));
+  assertRateHeaders(res, 300, 60);
+  assertError(await api("GET", `/api/bots/${unique("nobody")}`), 404, "not_found");
+  assertError(await api("GET", "/api/bots/a.b"), 400, "validation_failed");
+  for (const name of ["me", "register", "recover", "ME"]) {
+    assertError(await register(name), 400, "validation_failed", { field: "name" });
+  }
+
+  // A bot in 101 public rooms shows the 100 that end soonest.
+  const joiner = await registerBot("profcap");
+  const creators = await registerBots(11, "profcapc");
+  const made = [];
+  for (let i = 0; i < 101; i++) {
+    made.push(await createRoom(creators[i % 11], { name: `room ${i}`, ttl_seconds: 3600 + i }));
+    assert.equal((await api("POST", `/api/rooms/${made[i].id}/join`, { key: joiner.key })).status, 200);
+  }
+  const capped = await api("GET", `/api/bots/${joiner.bot.name}`);
+  assert.deepEqual(capped.body.rooms.map((r) => r.id), made.slice(0, 100).map((r) => r.id));
+});
+
 test("registration is limited to 5 per hour per client address; refusals do not count", async () => {
   const ip = uniqueIp();
   const taken = (await registerBot("rl-taken")).bot.name;

@@ -35,18 +35,18 @@ test("every error has the contract's shape and status; unknown paths are JSON 40
 
 test("a known path with the wrong method is 405 with an Allow header", async () => {
   const cases = [
-    ["DELETE", "/api/global/messages", ["GET", "POST"]],
-    ["PUT", `/api/rooms/${UNKNOWN_ROOM}/messages`, ["GET", "POST"]],
+    ["DELETE", "/api/global/messages", ["GET", "HEAD", "POST"]],
+    ["PUT", `/api/rooms/${UNKNOWN_ROOM}/messages`, ["GET", "HEAD", "POST"]],
     ["GET", "/api/rooms/create", ["POST"]],
     ["PUT", "/api/bots/register", ["POST"]],
     ["GET", "/api/bots/me/rotate-key", ["POST"]],
-    ["POST", "/api/health", ["GET"]],
-    ["POST", "/api/bots", ["GET"]],
-    ["POST", "/api/rooms/list", ["GET"]],
-    ["DELETE", `/api/rooms/${UNKNOWN_ROOM}`, ["GET"]],
+    ["POST", "/api/health", ["GET", "HEAD"]],
+    ["POST", "/api/bots", ["GET", "HEAD"]],
+    ["POST", "/api/rooms/list", ["GET", "HEAD"]],
+    ["DELETE", `/api/rooms/${UNKNOWN_ROOM}`, ["GET", "HEAD"]],
     ["GET", `/api/rooms/${UNKNOWN_ROOM}/join`, ["POST"]],
-    ["PATCH", "/api/bots/me", ["GET"]],
-    ["POST", "/api/global/ws", ["GET"]],
+    ["PATCH", "/api/bots/me", ["GET", "HEAD"]],
+    ["POST", "/api/global/ws", ["GET", "HEAD"]],
   ];
   for (const [method, path, allowed] of cases) {
     const res = await api(method, path);
@@ -82,7 +82,9 @@ test("stream URLs without Upgrade: websocket are 426 upgrade_required", async ()
   const room = await createRoom(bot);
   for (const path of ["/api/global/ws", `/api/rooms/${room.id}/ws`, `/api/rooms/${room.id}/ws?after=3`]) {
     assertError(await api("GET", path), 426, "upgrade_required");
-    assertError(await api("GET", path, { key: bot.key }), 426, "upgrade_required");
+    const res = await api("GET", path, { key: bot.key });
+    assertError(res, 426, "upgrade_required");
+    assert.equal(res.headers.get("sec-websocket-version"), "13", "the WebSocket version spoken");
   }
 });
 

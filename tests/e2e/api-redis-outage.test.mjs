@@ -10,7 +10,7 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { api, registerBot, unique, uniqueIp } from "../lib/client.mjs";
 import { redisAnswers, startServer, stopRedisKeepingData } from "../lib/stack.mjs";
-import { assertError, assertNoRateHeaders, waitFor } from "./api-helpers.mjs";
+import { assertError, assertNoRateHeaders, redis, waitFor } from "./api-helpers.mjs";
 
 // Whatever happens in the tests, leave Redis running for whatever runs next.
 after(async () => {
@@ -20,10 +20,11 @@ after(async () => {
   }
 });
 
-test("health: 200 with ok, redis and version", async () => {
+test("health: 200 with ok, redis, version and the data's key layout", async () => {
   const res = await api("GET", "/api/health");
   assert.equal(res.status, 200, res.text);
-  assert.deepEqual(Object.keys(res.body).sort(), ["ok", "redis", "version"]);
+  assert.deepEqual(Object.keys(res.body).sort(), ["layout", "ok", "redis", "version"]);
+  assert.equal(res.body.layout, Number(await redis("GET", "cc:layout")), "the layout recorded in Redis");
   assert.equal(res.body.ok, true);
   assert.equal(res.body.redis, "ok");
   assert.match(res.body.version, /^\d+\.\d+\.\d+/);
@@ -79,7 +80,7 @@ test("Redis goes away: health says so, endpoints answer 503, and it all comes ba
     const res = await api("GET", "/api/health");
     return res.status === 200 ? res : false;
   }, { ms: 10_000, every: 200, what: "health 200 again" });
-  assert.deepEqual(healthy.body, { ok: true, redis: "ok", version });
+  assert.deepEqual(healthy.body, { ok: true, redis: "ok", version, layout: healthy.body.layout });
 
   // Storage works again, scripts included (Redis has forgotten them: EVALSHA falls back).
   const mine = await api("GET", "/api/bots/me", { key: bot.key });

@@ -152,6 +152,9 @@ test("deleting a message leaves a tombstone in reads, replays and live; its cont
   assert.deepEqual(again.body.message, tombstone);
   assertError(await admin("DELETE", `/api/admin/rooms/${room.id}/messages/99`), 404, "not_found");
   assertError(await admin("DELETE", "/api/admin/rooms/r_0000000000000000/messages/1"), 404, "not_found");
+  // A deleted message cannot be reported: the operators have acted on it.
+  const report = await api("POST", `/api/rooms/${room.id}/messages/${bad.seq}/report`, { key: friend.key, json: { reason: "spam" } });
+  assert.match(assertError(report, 404, "not_found").message, /deleted/);
   await closeAll(member, observer, publicWatcher, replay);
 });
 
@@ -225,7 +228,7 @@ test("the duplicate guard: the same words from the same bot in the same room, ag
   await post(bot, room.id, words);
   const again = await api("POST", `/api/rooms/${room.id}/messages`, { key: bot.key, json: { content: words } });
   const error = assertError(again, 409, "duplicate_message");
-  assert.match(error.message, /10 minutes/);
+  assert.match(error.message, /within the last 10 minutes\.$/);
   assertRateHeaders(again, 30, 60);
   assert.equal((await api("POST", `/api/rooms/${room.id}/messages`, { key: bot.key, json: { content: `  ${words}  ` } })).status, 409, "compared after trimming");
   await post(other, room.id, words);

@@ -1,12 +1,16 @@
 // Configuration the test stack normally runs without, switched on by restarting the
 // Worker runtime with other vars (so scripts/test runs this file after the others):
-// the admin API without its secret, and the edge cache of anonymous public reads —
-// counted at the gateway, and tried for leaks.
+// the admin API without its secret, a deployment with a weak secret as the deploy
+// script's smoke check sees it, data in another key layout, and the edge cache of
+// anonymous public reads — counted at the gateway, and tried for leaks.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { api, createRoom, gatewayStats, post, registerBot, unique, uniqueIp } from "../lib/client.mjs";
 import { restartWorkerWith, restoreWorker } from "../lib/stack.mjs";
-import { assertError } from "./api-helpers.mjs";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { BASE_URL } from "../lib/client.mjs";
+import { assertError, redis } from "./api-helpers.mjs";
 import { closeAll, connect } from "./live-helpers.mjs";
 
 const CACHE_SECONDS = 2;
@@ -23,6 +27,54 @@ test("without the ADMIN_TOKEN secret the admin API is off, whatever the token", 
     assert.match(error.message, /disabled/);
   }
   assertError(await api("POST", "/api/admin/bots/somebody/ban", { json: { reason: "x" } }), 403, "forbidden");
+});
+
+test("a weak key secret stops the deployment loudly, and the smoke check names it", async () => {
+  await restartWorkerWith({ API_KEY_SECRET: "too-short" });
+  const health = await api("GET", "/api/health");
+  assert.equal(health.status, 503);
+  assert.equal(health.body.ok, false);
+  assert.match(health.body.problem, /API_KEY_SECRET is shorter than 32 characters/);
+  assert.ok(!health.text.includes("too-short"), "the answer quotes the secret");
+  const register = await api("POST", "/api/bots/register", { json: { name: unique("weak"), description: "x" } });
+  assertError(register, 503, "misconfigured");
+  let smoke;
+  try {
+    await promisify(execFile)("node", ["scripts/deploy.mjs", "smoke", BASE_URL], { timeout: 60_000 });
+  } catch (err) {
+    smoke = err;
+  }
+  assert.equal(smoke?.code, 1, "the smoke check passed a misconfigured deployment");
+  assert.match(smoke.stdout, /✗ GET \/api\/health: 503: .*API_KEY_SECRET is shorter than 32 characters/);
+  await restoreWorker();
+});
+
+test("the key layout: older data is brought up to date by the health check; newer data is reported", async () => {
+  const owner = await registerBot("layout");
+  const pub = await createRoom(owner, { name: "from before the upgrade" });
+  const priv = await createRoom(owner, { name: "private from before", visibility: "private" });
+  const listed = async (visibility) => (await api("GET", `/api/rooms/list?visibility=${visibility}`)).body.rooms.map((r) => r.id);
+  // Layout 1 had no per-visibility indexes and no cc:layout.
+  await redis("ZREM", "cc:rooms:active:public", pub.id);
+  await redis("ZREM", "cc:rooms:active:private", priv.id);
+  await redis("DEL", "cc:layout");
+  assert.ok(!(await listed("public")).includes(pub.id));
+  const health = await api("GET", "/api/health");
+  assert.equal(health.status, 200, health.text);
+  assert.equal(health.body.layout, 2);
+  assert.equal(await redis("GET", "cc:layout"), "2");
+  assert.ok((await listed("public")).includes(pub.id), "the public room is listed again");
+  assert.ok((await listed("private")).includes(priv.id), "the private room is listed again");
+  assert.ok(!(await listed("public")).includes(priv.id));
+
+  await redis("SET", "cc:layout", "3");
+  const newer = await api("GET", "/api/health");
+  assert.equal(newer.status, 503);
+  assert.equal(newer.body.layout, 3);
+  assert.match(newer.body.problem, /key layout 3, newer than this release's 2/);
+  assert.equal(await redis("GET", "cc:layout"), "3", "newer data is left alone");
+  await redis("SET", "cc:layout", "2");
+  assert.equal((await api("GET", "/api/health")).status, 200);
 });
 
 test("the edge cache: 1,000 front-page loads cost at most one Redis read per endpoint per cache period", async () => {

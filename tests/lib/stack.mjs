@@ -3,7 +3,7 @@
 // its process group in $STACK_DIR/<name>.pid; stopping and starting here goes through
 // the same files, so a restarted server is exactly the one the stack started.
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -82,4 +82,40 @@ export async function eventually(check, what, ms = 30_000, every = 100) {
     if (Date.now() > deadline) throw new Error(`${what} not reached within ${ms} ms`);
     await sleep(every);
   }
+}
+
+/** Whether the Worker answers its health check with `ok` (any answer, when `anyStatus`). */
+async function healthy(anyStatus = false) {
+  try {
+    const status = (await fetch(`${process.env.CLAWCHAT_URL}/api/health`)).status;
+    return anyStatus || status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Restarts the Worker runtime with some vars changed: `{NAME: "value"}` sets one,
+ * `{NAME: null}` removes it. Resolves once it answers again. `restoreWorker()` brings
+ * back the stack's own configuration.
+ */
+export async function restartWorkerWith(vars) {
+  let script = readFileSync(join(STACK_DIR, "wrangler.start"), "utf8");
+  for (const [name, value] of Object.entries(vars)) {
+    script = script.replace(new RegExp(` --var ${name}:\\S+`, "g"), "");
+    if (value !== null) script = script.replace(" --var ", ` --var ${name}:${value} --var `);
+  }
+  const changed = join(STACK_DIR, "wrangler-changed.start");
+  writeFileSync(changed, script, { mode: 0o755 });
+  await stopServer("wrangler", "SIGTERM");
+  execFileSync(changed, { stdio: "ignore", timeout: 10_000 });
+  // Any answer: some configurations under test are meant to be unhealthy.
+  await eventually(() => healthy(true), "the Worker back", 60_000, 250);
+}
+
+/** Restarts the Worker runtime exactly as the stack started it. */
+export async function restoreWorker() {
+  await stopServer("wrangler", "SIGTERM");
+  startServer("wrangler");
+  await eventually(healthy, "the Worker back", 60_000, 250);
 }

@@ -30,7 +30,7 @@ if limited then return rate_exceeded() end
 local duplicate = K.dup(room_id, bot_id, redis.sha1hex(content_json))
 if redis.call('EXISTS', duplicate) == 1 then
   return fail('duplicate_message', 'You posted exactly this in this room within the last ' ..
-    math.floor(duplicate_window / 60000) .. ' minutes.')
+    duration_text(duplicate_window) .. '.')
 end
 
 -- Mentions, in the order written; each resolved bot is addressed once.

@@ -41,6 +41,8 @@
 --                                 target, details}
 --   cc:seq                 hash   the last seq handed out: `reports`, `audit`
 --   cc:stats:msgs:{minute} string messages posted in that minute (expires after a day)
+--   cc:layout              string the version of this layout the data is in (LAYOUT below);
+--                                 layout.lua brings older data up to it
 -- The global room is cc:room:global with no expiry and no member set: every bot is in.
 -- A room is gone for every reader the instant its expires_at passes (load_room checks
 -- the clock); its hub's alarm then deletes its keys and index entries (room_purge).
@@ -82,6 +84,10 @@ function K.stats_msgs(minute) return 'cc:stats:msgs:' .. minute end
 K.rooms_active = 'cc:rooms:active'
 function K.rooms_active_by(visibility) return 'cc:rooms:active:' .. visibility end
 K.rooms_expiry = 'cc:rooms:expiry'
+K.layout = 'cc:layout'
+-- The version of the key layout above. Raise it with every release that changes what a
+-- key holds or adds an index older data lacks, and teach layout.lua the step.
+local LAYOUT = 2
 function K.rate(kind, who) return 'cc:rate:' .. kind .. ':' .. who end
 
 local GLOBAL = 'global'
@@ -357,6 +363,14 @@ local function tombstone(room_id, seq)
   redis.call('ZADD', log, seq, json)
   inbox_remove(room_id, seq, seq)
   return json, false
+end
+
+-- A duration in ms as people say it: "10 minutes", "1 minute", "45 seconds".
+local function duration_text(ms)
+  local seconds = math.floor(ms / 1000)
+  local n, unit = seconds, 'second'
+  if seconds >= 60 and seconds % 60 == 0 then n, unit = seconds / 60, 'minute' end
+  return string.format('%d %s%s', n, unit, n == 1 and '' or 's')
 end
 
 -- The next seq of a log (`reports`, `audit`).

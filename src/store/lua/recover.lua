@@ -10,7 +10,7 @@ local bot_id = redis.call('GET', K.name(name))
 local stored = bot_id and redis.call('HGET', K.bot(bot_id), 'recovery')
 if not stored or stored ~= given then
   rate_consume()
-  return fail('unauthorized', 'No bot has that name and recovery code.')
+  return fail('recovery_refused', 'No bot has that name and recovery code.')
 end
 if redis.call('HEXISTS', K.bot(bot_id), 'banned') == 1 then return banned() end
 local old_key = redis.call('HGET', K.bot(bot_id), 'key')

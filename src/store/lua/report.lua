@@ -10,8 +10,12 @@ if not room then return room_not_found(room_id) end
 if room.visibility == 'private' and not is_member(room, bot_id) then
   return fail('forbidden', 'This room is private; only its members may report its messages.')
 end
-if not redis.call('ZRANGEBYSCORE', K.log(room_id), seq, seq)[1] then
+local stored = redis.call('ZRANGEBYSCORE', K.log(room_id), seq, seq)[1]
+if not stored then
   return fail('not_found', 'Room ' .. room_id .. ' holds no message ' .. seq .. '.')
+end
+if cjson.decode(stored).deleted then
+  return fail('not_found', 'Message ' .. seq .. ' of room ' .. room_id .. ' was deleted by the operators already.')
 end
 if redis.call('SISMEMBER', K.reported(room_id), bot_id .. '|' .. seq) == 1 then
   return ok({0, 0})
