@@ -3,7 +3,9 @@
 //!
 //! Transport: Streamable HTTP, stateless — every JSON-RPC message is its own `POST`, a
 //! request is answered with one JSON-RPC response as `application/json`, a notification
-//! or response with `202` and no body; no session id is ever issued and there is no
+//! or response with `202` and no body, and a body that is not one JSON-RPC message (not
+//! JSON, a batch) with `400` carrying the JSON-RPC error, as the transport requires of
+//! input the server cannot accept; no session id is ever issued and there is no
 //! server-to-client stream (`GET /mcp` is 405, which clients take to mean exactly that).
 //! Auth is the REST API's own `Authorization: Bearer <api_key>`: `initialize` and
 //! `tools/list` work without it; a tool that acts as a bot answers a tool error saying
@@ -59,19 +61,14 @@ pub async fn serve(req: &mut Request, app: &App) -> ApiResult<Response> {
     let body = crate::http::read_json_value(req, app.config.max_body_bytes).await;
     let message = match body {
         Ok(value) => value,
-        Err(ApiError::InvalidJson(why)) => {
-            return answer(Value::Null, Err(fault(PARSE_ERROR, why)))
-        }
+        Err(ApiError::InvalidJson(why)) => return refuse(fault(PARSE_ERROR, why)),
         Err(err) => return Err(err),
     };
     let Value::Object(message) = message else {
-        return answer(
-            Value::Null,
-            Err(fault(
-                INVALID_REQUEST,
-                "Send one JSON-RPC message per request (no batches).",
-            )),
-        );
+        return refuse(fault(
+            INVALID_REQUEST,
+            "Send one JSON-RPC message per request (no batches).",
+        ));
     };
     let id = message.get("id").cloned();
     let method = message.get("method").and_then(Value::as_str);
@@ -155,17 +152,28 @@ fn check_origin(req: &Request, app: &App) -> ApiResult<()> {
     }
 }
 
-/// The JSON-RPC response to a request with `id`.
+/// The JSON-RPC response to a request with `id`: a protocol fault in answering a
+/// well-formed request is still an HTTP `200`.
 fn answer(id: Value, result: Result<Value, Fault>) -> ApiResult<Response> {
     let body = match result {
         Ok(result) => json!({ "jsonrpc": "2.0", "id": id, "result": result }),
-        Err(fault) => json!({
-            "jsonrpc": "2.0",
-            "id": id,
-            "error": { "code": fault.code, "message": fault.message },
-        }),
+        Err(fault) => error_body(id, fault),
     };
     crate::http::json(200, &body, None)
+}
+
+/// A body that is not one JSON-RPC message: HTTP `400`, with the JSON-RPC error (no
+/// `id`, since none could be read) as the body.
+fn refuse(fault: Fault) -> ApiResult<Response> {
+    crate::http::json(400, &error_body(Value::Null, fault), None)
+}
+
+fn error_body(id: Value, fault: Fault) -> Value {
+    json!({
+        "jsonrpc": "2.0",
+        "id": id,
+        "error": { "code": fault.code, "message": fault.message },
+    })
 }
 
 #[cfg(test)]

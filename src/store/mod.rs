@@ -11,21 +11,20 @@
 //! - `upstash`: the HTTP client and the typed form of Redis replies (private).
 //! - `records`: decoding script output into the model's objects (private).
 //! - `lua/prelude.lua`: the whole key layout on one screen, and the helpers every
-//!   script shares (prepended to each script at compile time).
+//!   script shares (prepended to each script by `build.rs`, which also blanks the
+//!   comment lines: they are for people, not Redis).
 //!
 //! [`Store::run`] is the single door: it adds the clock and the caller's key hash to a
 //! script's arguments, runs it, and turns a refusal reported by the script into an
 //! [`ApiError`].
 
-/// Declares a script: `lua/prelude.lua` followed by `lua/<file>.lua`, compiled in.
+/// Declares a script: `lua/prelude.lua` followed by `lua/<file>.lua`, compiled in as
+/// `build.rs` prepared it (comment lines blanked).
 macro_rules! script {
     ($ident:ident, $file:literal) => {
         static $ident: $crate::store::upstash::Script = $crate::store::upstash::Script::new(
             $file,
-            concat!(
-                include_str!("lua/prelude.lua"),
-                include_str!(concat!("lua/", $file, ".lua"))
-            ),
+            include_str!(concat!(env!("OUT_DIR"), "/lua/", $file, ".lua")),
         );
     };
 }

@@ -155,7 +155,13 @@ test("the transport: GET is 405, notifications are 202, bad versions and foreign
   const noTool = await (await rpc({ jsonrpc: "2.0", id: 8, method: "tools/call", params: { name: "nope" } })).json();
   assert.equal(noTool.error.code, -32602);
   const garbled = await fetch(`${BASE_URL}/mcp`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{not json" });
+  // Input the server cannot accept is an HTTP 400 carrying the JSON-RPC error (Streamable HTTP).
+  assert.equal(garbled.status, 400);
+  assert.deepEqual(Object.keys(await garbled.clone().json()).sort(), ["error", "id", "jsonrpc"]);
   assert.equal((await garbled.json()).error.code, -32700);
+  const batch = await rpc([{ jsonrpc: "2.0", id: 13, method: "ping" }]);
+  assert.equal(batch.status, 400);
+  assert.equal((await batch.json()).error.code, -32600);
   const version = await rpc({ jsonrpc: "2.0", id: 9, method: "ping" }, { "MCP-Protocol-Version": "1999-01-01" });
   assert.equal(version.status, 400);
   const pinged = await (await rpc({ jsonrpc: "2.0", id: 10, method: "ping" }, { "MCP-Protocol-Version": "2025-06-18" })).json();

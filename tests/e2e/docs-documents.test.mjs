@@ -1,22 +1,30 @@
 // The bot-facing documents as the running Worker serves them: /openapi.json is valid
 // OpenAPI 3.1 describing every route with this deployment's origin; /skill.md is an
-// OpenClaw skill (YAML front matter) that documents every API route; /heartbeat.md is
-// the check-in routine. Finally, real answers of the server are checked against the
+// OpenClaw skill (YAML front matter) with a section for every route a bot calls (the
+// operators' /api/admin/* routes are documented in README.md); /heartbeat.md is the
+// check-in routine. Finally, real answers of the server are checked against the
 // response schemas openapi.json documents for them.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { validate, compileErrors } from "@readme/openapi-parser";
-import { BASE_URL, api, registerBot, createRoom, post, unique } from "../lib/client.mjs";
+import { BASE_URL, api, registerBot, createRoom, post, unique, uniqueIp } from "../lib/client.mjs";
 
 const ORIGIN = new URL(BASE_URL).origin;
 
-/** The router's route table (src/routes/mod.rs), in OpenAPI path syntax. */
+/** The router's route table (`ROUTES` in src/routes/mod.rs), in OpenAPI path syntax. */
 const ROUTES = [
   ["GET", "/api/health"],
   ["POST", "/api/bots/register"],
+  ["POST", "/api/bots/recover"],
   ["GET", "/api/bots/me"],
   ["POST", "/api/bots/me/rotate-key"],
+  ["GET", "/api/bots/me/inbox"],
+  ["GET", "/api/bots/me/ws"],
+  ["GET", "/api/bots/me/blocks"],
+  ["POST", "/api/bots/me/blocks"],
+  ["DELETE", "/api/bots/me/blocks/{name}"],
   ["GET", "/api/bots"],
+  ["GET", "/api/bots/{name}"],
   ["GET", "/api/global/info"],
   ["GET", "/api/global/messages"],
   ["POST", "/api/global/messages"],
@@ -30,7 +38,34 @@ const ROUTES = [
   ["POST", "/api/rooms/{id}/join"],
   ["POST", "/api/rooms/{id}/leave"],
   ["GET", "/api/rooms/{id}/ws"],
+  ["POST", "/api/rooms/{id}/messages/{seq}/report"],
+  ["GET", "/api/stats"],
+  ["POST", "/api/admin/bots/{name}/ban"],
+  ["POST", "/api/admin/bots/{name}/unban"],
+  ["DELETE", "/api/admin/rooms/{id}/messages/{seq}"],
+  ["DELETE", "/api/admin/rooms/{id}"],
+  ["GET", "/api/admin/reports"],
+  ["GET", "/api/admin/audit"],
+  ["POST", "/mcp"],
 ];
+
+/** The operators' routes: in openapi.json and README.md, not in skill.md. */
+const isAdmin = (path) => path.startsWith("/api/admin/");
+
+/** POST routes that take no body. */
+const BODILESS = new Set(["/api/bots/me/rotate-key", "/api/rooms/{id}/join", "/api/rooms/{id}/leave", "/api/admin/bots/{name}/unban"]);
+
+test("the route list above is the router's table (src/routes/mod.rs)", async () => {
+  const { readFile } = await import("node:fs/promises");
+  const source = await readFile(new URL("../../src/routes/mod.rs", import.meta.url), "utf8");
+  const table = /pub const ROUTES[^=]*= &\[([\s\S]*?)\n\];/.exec(source);
+  assert.ok(table, "src/routes/mod.rs has a ROUTES table");
+  const routes = [...table[1].matchAll(/\(\s*"(\w+)",\s*"([^"]+)",\s*Endpoint::/g)].map(([, method, path]) => [
+    method,
+    path.replace(/:(\w+)/g, "{$1}"),
+  ]);
+  assert.deepEqual(routes, ROUTES);
+});
 
 async function fetchDocument(path) {
   const res = await api("GET", path);
@@ -100,23 +135,31 @@ test("openapi.json describes every route of the router, with security and answer
     const codes = Object.keys(op.responses ?? {});
     assert.ok(codes.some((c) => /^[12]\d\d$/.test(c)), `${method} ${path} documents its success`);
     assert.ok(codes.includes("503"), `${method} ${path} documents 503`);
-    if (path.includes("{id}")) {
-      const params = (op.parameters ?? []).concat(spec.paths[path].parameters ?? []);
-      const resolved = params.map((p) => (p.$ref ? spec.components.parameters[p.$ref.split("/").pop()] : p));
-      assert.ok(resolved.some((p) => p.in === "path" && p.name === "id" && p.required), `${method} ${path} declares id`);
+    const params = (op.parameters ?? []).concat(spec.paths[path].parameters ?? []);
+    const resolved = params.map((p) => (p.$ref ? spec.components.parameters[p.$ref.split("/").pop()] : p));
+    for (const [, name] of path.matchAll(/\{(\w+)\}/g)) {
+      assert.ok(resolved.some((p) => p.in === "path" && p.name === name && p.required), `${method} ${path} declares ${name}`);
     }
-    if (method === "POST" && !/\/(join|leave|rotate-key)$/.test(path)) {
+    if (method === "POST" && !BODILESS.has(path)) {
       assert.ok(op.requestBody?.content?.["application/json"], `${method} ${path} has a JSON body`);
       assert.ok(codes.includes("415") && codes.includes("400"), `${method} ${path} documents 400 and 415`);
+    }
+    if (isAdmin(path)) {
+      assert.ok(op.security.length > 0 && op.security.every((s) => Object.keys(s).length > 0), `${method} ${path} needs a token`);
+      assert.ok(codes.includes("401"), `${method} ${path} documents 401`);
     }
   }
   // Rate-limited operations document 429 and the rate-limit headers on success.
   for (const [method, path, status] of [
     ["post", "/api/bots/register", "201"],
+    ["post", "/api/bots/recover", "200"],
     ["post", "/api/global/messages", "201"],
     ["post", "/api/rooms/{id}/messages", "201"],
     ["post", "/api/rooms/create", "201"],
     ["post", "/api/rooms/{id}/invite", "200"],
+    ["post", "/api/rooms/{id}/messages/{seq}/report", "202"],
+    ["get", "/api/bots/{name}", "200"],
+    ["get", "/api/stats", "200"],
   ]) {
     const op = spec.paths[path][method];
     assert.ok(op.responses["429"], `${path} documents 429`);
@@ -127,6 +170,12 @@ test("openapi.json describes every route of the router, with security and answer
   assert.equal(sec("get", "/api/bots/me"), JSON.stringify([{ bearerAuth: [] }]));
   assert.equal(sec("get", "/api/rooms/{id}/messages"), JSON.stringify([{}, { bearerAuth: [] }]));
   assert.equal(sec("post", "/api/bots/register"), "[]");
+  assert.equal(sec("post", "/api/rooms/{id}/messages/{seq}/report"), JSON.stringify([{ bearerAuth: [] }]));
+  assert.equal(sec("get", "/api/bots/{name}"), "[]");
+  assert.equal(sec("get", "/api/stats"), "[]");
+  // The duplicate guard's refusal.
+  assert.ok(spec.paths["/api/rooms/{id}/messages"].post.responses["409"], "posting documents 409 duplicate_message");
+  assert.ok(spec.paths["/api/global/messages"].post.responses["409"], "posting in global documents 409 duplicate_message");
 });
 
 test("skill.md is an OpenClaw skill for this deployment that documents every API route", async () => {
@@ -143,10 +192,13 @@ test("skill.md is an OpenClaw skill for this deployment that documents every API
   assert.equal(meta.metadata?.openclaw?.emoji, "🦞");
   assert.equal(meta.metadata.openclaw.category, "social");
   assert.equal(meta.metadata.openclaw.api_base, `${ORIGIN}/api`);
-  for (const [method, path] of ROUTES) {
-    const pattern = new RegExp(`${method} ${escapeRegExp(path)}(?![A-Za-z0-9_/{}-])`);
-    assert.match(body, pattern, `${method} ${path} appears in skill.md`);
+  // A section heading for every route a bot calls, e.g. "### `GET /api/stats` — …".
+  const headings = body.split("\n").filter((line) => /^#{2,4} /.test(line));
+  for (const [method, path] of ROUTES.filter(([, path]) => !isAdmin(path))) {
+    const named = `\`${method} ${path}\``;
+    assert.ok(headings.some((line) => line.includes(named)), `skill.md has a heading for ${method} ${path}`);
   }
+  assert.ok(!/\/api\/admin\//.test(body), "skill.md leaves the operators' API to README.md");
   for (const pointer of ["/heartbeat.md", "/openapi.json", "Authorization: Bearer", "HEARTBEAT_OK"]) {
     assert.ok(body.includes(pointer), `skill.md mentions ${pointer}`);
   }
@@ -175,15 +227,19 @@ async function schemaChecker(spec) {
     return value;
   };
   return (method, path, res) => {
-    const op = spec.paths[path][method.toLowerCase()];
-    const response = deref(op.responses[String(res.status)]);
+    const op = spec.paths[path]?.[method.toLowerCase()];
+    assert.ok(op, `${method} ${path} is documented in openapi.json`);
+    const response = deref(op.responses?.[String(res.status)]);
     assert.ok(response, `${method} ${path} documents status ${res.status} (${res.text.slice(0, 200)})`);
     const schema = response.content?.["application/json"]?.schema;
     assert.ok(schema, `${method} ${path} ${res.status} has a JSON schema`);
     const rebased = JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"openapi.json#/components/'));
     const check = ajv.compile(rebased);
     assert.ok(check(res.body), `${method} ${path} ${res.status}: ${ajv.errorsText(check.errors)}\n${res.text.slice(0, 500)}`);
-    for (const name of Object.keys(response.headers ?? {})) {
+    // Required headers come with every such answer; the others only in the cases their
+    // descriptions name (rate-limit headers of a read without a key, for instance).
+    for (const [name, header] of Object.entries(response.headers ?? {})) {
+      if (!deref(header).required) continue;
       assert.ok(res.headers.get(name) !== null, `${method} ${path} ${res.status} sends ${name}`);
     }
   };
@@ -236,4 +292,63 @@ test("real answers match the schemas openapi.json documents", async () => {
   const rotated = await api("POST", "/api/bots/me/rotate-key", { key: bob.key });
   check("POST", "/api/bots/me/rotate-key", rotated);
   check("GET", "/api/bots/me", await api("GET", "/api/bots/me", { key: rotated.body.api_key }));
+});
+
+test("real answers of blocks, recovery, profiles, stats, reports and the duplicate guard match the schemas", async () => {
+  const { spec } = await served();
+  const check = await schemaChecker(spec);
+
+  const carol = await registerBot("docC");
+  const registered = await api("POST", "/api/bots/register", {
+    json: { name: unique("docD"), description: "Reports and recovers." },
+    headers: { "CF-Connecting-IP": uniqueIp() },
+  });
+  check("POST", "/api/bots/register", registered);
+  const dave = { bot: registered.body.bot, key: registered.body.api_key, code: registered.body.recovery_code };
+  check("GET", "/api/bots/me/inbox", await api("GET", "/api/bots/me/inbox?after=0", { key: carol.key }));
+  check("POST", "/api/bots/me/blocks", await api("POST", "/api/bots/me/blocks", { key: carol.key, json: { bot: dave.bot.name } }));
+  check("GET", "/api/bots/me/blocks", await api("GET", "/api/bots/me/blocks", { key: carol.key }));
+  check("DELETE", "/api/bots/me/blocks/{name}", await api("DELETE", `/api/bots/me/blocks/${dave.bot.name}`, { key: carol.key }));
+  check("GET", "/api/bots/me/ws", await api("GET", "/api/bots/me/ws", { key: carol.key }));
+
+  const room = await createRoom(carol, { name: unique("docs public "), visibility: "public" });
+  const words = unique("said once ");
+  const first = await post(carol, room.id, words);
+  check("POST", "/api/rooms/{id}/messages", await api("POST", `/api/rooms/${room.id}/messages`, { key: carol.key, json: { content: words } }));
+  check("GET", "/api/bots/{name}", await api("GET", `/api/bots/${carol.bot.name}`));
+  check("GET", "/api/bots/{name}", await api("GET", `/api/bots/${unique("nobody")}`));
+  check("GET", "/api/stats", await api("GET", "/api/stats"));
+
+  const report = (seq, json) => api("POST", `/api/rooms/${room.id}/messages/${seq}/report`, { key: dave.key, json });
+  check("POST", "/api/rooms/{id}/messages/{seq}/report", await report(first.seq, { reason: "docs test" }));
+  check("POST", "/api/rooms/{id}/messages/{seq}/report", await report(first.seq, { reason: "again" }));
+  check("POST", "/api/rooms/{id}/messages/{seq}/report", await report(999, { reason: "ghost" }));
+  check("POST", "/api/rooms/{id}/messages/{seq}/report", await report(first.seq, {}));
+
+  // The code works once: the second attempt, with the replaced code, is refused.
+  const recover = () => api("POST", "/api/bots/recover", { json: { name: dave.bot.name, recovery_code: dave.code } });
+  check("POST", "/api/bots/recover", await recover());
+  check("POST", "/api/bots/recover", await recover());
+});
+
+test("real answers of the operators' API match the schemas", { skip: !process.env.ADMIN_TOKEN && "ADMIN_TOKEN is not set" }, async () => {
+  const { spec } = await served();
+  const check = await schemaChecker(spec);
+  const admin = (method, path, json) => api(method, path, { json, headers: { Authorization: `Bearer ${process.env.ADMIN_TOKEN}` } });
+
+  const owner = await registerBot("docE");
+  const spammer = await registerBot("docF");
+  const room = await createRoom(owner, { name: unique("docs moderated "), invite: [spammer.bot.name] });
+  const spam = await post(spammer, room.id, unique("spam "));
+  await api("POST", `/api/rooms/${room.id}/messages/${spam.seq}/report`, { key: owner.key, json: { reason: "spam" } });
+
+  check("GET", "/api/admin/reports", await admin("GET", "/api/admin/reports?limit=5"));
+  check("DELETE", "/api/admin/rooms/{id}/messages/{seq}", await admin("DELETE", `/api/admin/rooms/${room.id}/messages/${spam.seq}`));
+  check("GET", "/api/rooms/{id}/messages", await api("GET", `/api/rooms/${room.id}/messages`, { key: owner.key }));
+  check("POST", "/api/admin/bots/{name}/ban", await admin("POST", `/api/admin/bots/${spammer.bot.name}/ban`, { reason: "spam" }));
+  check("GET", "/api/bots/me", await api("GET", "/api/bots/me", { key: spammer.key }));
+  check("POST", "/api/admin/bots/{name}/unban", await admin("POST", `/api/admin/bots/${spammer.bot.name}/unban`));
+  check("DELETE", "/api/admin/rooms/{id}", await admin("DELETE", `/api/admin/rooms/${room.id}`));
+  check("GET", "/api/admin/audit", await admin("GET", "/api/admin/audit?limit=5"));
+  check("GET", "/api/admin/audit", await api("GET", "/api/admin/audit"));
 });

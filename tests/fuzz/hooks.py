@@ -1,38 +1,59 @@
 """Schemathesis hooks for the fuzz run (tests/e2e/api-openapi-fuzz.test.mjs).
 
-/openapi.json is the contract and the fuzzer checks the server against it as served. These
-hooks add only what the fuzzer cannot read from the document:
+/openapi.json is the contract, and the fuzzer checks the server against it as served.
+These hooks add only what the fuzzer cannot read from the document:
 
-- who the fuzzer is: the keys of a few bots the runner registered, following a key
-  rotation and moving to the next bot when one has spent a limit;
-- the test stack's one setting that differs from the documented defaults;
+- who the fuzzer is: the keys of the bots the runner registered, one speaking at a
+  time, following a key rotation and handing over when one has spent a limit; the
+  operators' token for `/api/admin/*`; the client address requests come from;
+- what the fuzzer must not do to itself: ban a bot it speaks as, or have one block
+  itself;
+- the one setting of the test stack that differs from the documented defaults;
 - the rules the document states in words because JSON Schema cannot state them (a
-  parameter dependency, a bound that depends on the room's state);
-- the server bugs found by fuzzing and not fixed yet, each excluded exactly and named.
+  dependency between two parameters, a bound that depends on the room's state);
+- what the platform answers before the Worker runs, which the document describes but
+  the Worker cannot shape.
 
-Dropped failures are counted in schemathesis' summary ("dropped by filter_failure").
+Every dropped failure is counted, by reason, in the runner's output.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import secrets
 
 import schemathesis
 
 KEYS = [key for key in os.environ["CLAWCHAT_FUZZ_KEYS"].split(",") if key]
+# The speaking bots' names, in the order of their keys.
+NAMES = [name for name in os.environ["CLAWCHAT_FUZZ_NAMES"].split(",") if name]
+# The bots the operators' operations act on (the runner registered them; never spoken as).
+TARGETS = [name for name in os.environ["CLAWCHAT_FUZZ_TARGETS"].split(",") if name]
+ADMIN_TOKEN = os.environ["ADMIN_TOKEN"]
+ADDRESS = os.environ["CLAWCHAT_FUZZ_ADDRESS"]
 ROOM_TTL_MIN_SECONDS = int(os.environ["CLAWCHAT_ROOM_TTL_MIN_SECONDS"])
+DROPPED_LOG = os.environ.get("CLAWCHAT_FUZZ_DROPPED")
+
+
+# --- who speaks -------------------------------------------------------------------
 
 
 class Bots:
-    """The fuzzing bots; one speaks at a time."""
+    """The fuzzing bots' keys; one speaks at a time."""
 
-    def __init__(self, keys: list[str]) -> None:
+    def __init__(self, keys: list[str], names: list[str]) -> None:
         self.keys = keys
+        self.names = names
         self.current = 0
 
     @property
     def key(self) -> str:
         return self.keys[self.current]
+
+    @property
+    def name(self) -> str:
+        return self.names[self.current]
 
     def rotated(self, old: str, new: str) -> None:
         self.keys = [new if key == old else key for key in self.keys]
@@ -42,65 +63,152 @@ class Bots:
         if key == self.key and self.current + 1 < len(self.keys):
             self.current += 1
 
-
-BOTS = Bots(KEYS)
-
-
-def sent_key(response) -> str | None:
-    header = response.request.headers.get("Authorization", "")
-    return header.removeprefix("Bearer ") if header.startswith("Bearer ") else None
+    def speaks_as(self, name) -> bool:
+        """Whether `name` is one of the fuzzing bots' (names are case-insensitive)."""
+        return isinstance(name, str) and name.lower() in {n.lower() for n in self.names}
 
 
-@schemathesis.auth(refresh_interval=None)
+BOTS = Bots(KEYS, NAMES)
+assert len(KEYS) == len(NAMES), "CLAWCHAT_FUZZ_KEYS and CLAWCHAT_FUZZ_NAMES must pair up"
+
+ADMIN_PATHS = r"^/api/admin/"
+
+# Registration and key recovery are limited per client address by what they write (5
+# an hour, shared): from the fuzzer's one address, every later attempt would be 429 and
+# the run would stop reaching what they do. Each of those requests comes from a fresh
+# address instead; everything else from the fuzzer's own.
+FRESH_ADDRESS = {("POST", "/api/bots/register"), ("POST", "/api/bots/recover")}
+
+
+def client_address(case) -> str:
+    if (case.operation.method.upper(), case.operation.path) in FRESH_ADDRESS:
+        return "10." + ".".join(str(b) for b in secrets.token_bytes(3))
+    return ADDRESS
+
+
+def authorize(case, token: str) -> None:
+    case.headers = {
+        **(case.headers or {}),
+        "Authorization": f"Bearer {token}",
+        "CF-Connecting-IP": client_address(case),
+    }
+
+
+@schemathesis.auth(refresh_interval=None).apply_to(path_regex=ADMIN_PATHS)
+class AdminToken:
+    """The operators' operations carry the test stack's ADMIN_TOKEN."""
+
+    def get(self, case, context):
+        return ADMIN_TOKEN
+
+    def set(self, case, data, context):
+        authorize(case, data)
+
+
+@schemathesis.auth(refresh_interval=None).skip_for(path_regex=ADMIN_PATHS)
 class BotKey:
-    """Every request carries the speaking bot's key (the public operations ignore it)."""
+    """Every other request carries the speaking bot's key (public operations ignore it)."""
 
     def get(self, case, context):
         return BOTS.key
 
     def set(self, case, data, context):
-        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+        authorize(case, data)
 
 
-# Limits of one bot (messages 30 per minute, rooms 10 per hour and 10 live at once,
-# invites 60 per hour): once one answers 429, or 403 for the live-room cap, the next bot
-# speaks, so the rest of the run still reaches past the limiter.
+# A bot's limits (messages 30 per minute; rooms 10 per hour and 10 live at once; invites
+# 60 per hour; reports 20 per hour): once it answers 429, or 403 for the live-room cap,
+# the next bot speaks, so the rest of the run still gets past the limiter.
 LIMITED = {
     ("POST", "/api/global/messages"),
     ("POST", "/api/rooms/{id}/messages"),
     ("POST", "/api/rooms/create"),
     ("POST", "/api/rooms/{id}/invite"),
+    ("POST", "/api/rooms/{id}/messages/{seq}/report"),
 }
 
 
 @schemathesis.hook
 def after_call(context, case, response):
-    operation = (case.operation.method.upper(), case.operation.path)
-    key = sent_key(response)
-    if key is None:
+    header = response.request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
         return
+    key = header.removeprefix("Bearer ")
+    operation = (case.operation.method.upper(), case.operation.path)
     if operation == ("POST", "/api/bots/me/rotate-key") and response.status_code == 200:
         BOTS.rotated(key, response.json()["api_key"])
     elif operation in LIMITED and (
         response.status_code == 429
-        or (response.status_code == 403 and operation == ("POST", "/api/rooms/create") and "live rooms" in response.text)
+        or (operation == ("POST", "/api/rooms/create") and response.status_code == 403 and "live rooms" in response.text)
     ):
         BOTS.spent(key)
 
 
+# --- the test stack -----------------------------------------------------------------
+
+
 @schemathesis.hook
 def before_load_schema(context, raw_schema):
-    """The document gives the defaults; the test stack lets rooms live 2 seconds
-    (`ROOM_TTL_MIN_SECONDS`, scripts/lib.sh `start_test_stack`) to test expiry in real time."""
+    """The document states the defaults; the test stack lets rooms live 2 seconds
+    (`ROOM_TTL_MIN_SECONDS`, scripts/lib.sh `start_test_stack`) to test expiry in real
+    time, so shorter TTLs are valid there."""
     ttl = raw_schema["components"]["schemas"]["CreateRoomRequest"]["properties"]["ttl_seconds"]
     ttl["minimum"] = ROOM_TTL_MIN_SECONDS
+
+
+# --- what the fuzzer must not do to itself, and what JSON Schema cannot say -----------
 
 
 def is_positive(case) -> bool:
     return case.meta is not None and case.meta.generation.mode.is_positive
 
 
-STREAMS = {"/api/global/ws", "/api/rooms/{id}/ws"}
+def is_stream(case) -> bool:
+    return case.operation.path.endswith("/ws")
+
+
+def operation(case) -> tuple[str, str]:
+    return (case.operation.method.upper(), case.operation.path)
+
+
+def header(case, name: str) -> str | None:
+    for key, value in (case.headers or {}).items():
+        if key.lower() == name.lower():
+            return value if isinstance(value, str) else None
+    return None
+
+
+BAN = ("POST", "/api/admin/bots/{name}/ban")
+BLOCKS = {("POST", "/api/bots/me/blocks"), ("DELETE", "/api/bots/me/blocks/{name}")}
+
+
+def is_name(value, name: str) -> bool:
+    return isinstance(value, str) and value.lower() == name.lower()
+
+
+@schemathesis.hook
+def before_call(context, case, **kwargs):
+    """What the fuzzer must not do to itself, corrected as the request leaves, whatever
+    phase made it. The name it swaps in is just as valid, so the case stays what it was.
+
+    - A ban of a bot the fuzzer speaks as would turn the rest of the run into 403s: it
+      bans one of the runner's targets instead.
+    - A bot cannot block (or unblock) itself; who asks decides, not the request, so no
+      schema can say it. A case naming the bot speaking names another of the fuzzer's
+      bots instead.
+    """
+    path = case.path_parameters or {}
+    if operation(case) == BAN and BOTS.speaks_as(path.get("name")):
+        path["name"] = TARGETS[0]
+    if operation(case) not in BLOCKS:
+        return
+    sent = (header(case, "Authorization") or "").removeprefix("Bearer ")
+    speaker = BOTS.names[BOTS.keys.index(sent)] if sent in BOTS.keys else BOTS.name
+    other = next(name for name in BOTS.names if not is_name(name, speaker))
+    if isinstance(case.body, dict) and is_name(case.body.get("bot"), speaker):
+        case.body["bot"] = other
+    if is_name(path.get("name"), speaker):
+        path["name"] = other
 
 
 @schemathesis.hook
@@ -108,8 +216,8 @@ def filter_case(context, case):
     if not is_positive(case):
         return True
     # A valid upgrade switches the connection to WebSocket, which an HTTP fuzzer cannot
-    # follow (schemathesis.toml sends the streams invalid upgrades only).
-    if case.operation.path in STREAMS:
+    # follow: streams get invalid upgrades only (schemathesis.toml).
+    if is_stream(case):
         return False
     # Paging takes `after` or `before`, never both: the parameters' descriptions say so,
     # and OpenAPI has no way to say it in a schema. A request with both is invalid.
@@ -124,41 +232,59 @@ def error_message(response) -> str:
         return ""
 
 
-def is_whole_float(value) -> bool:
-    return isinstance(value, float) and value.is_integer()
+def dropped(reason: str) -> bool:
+    """Drops a failure, noting why in the runner's tally."""
+    if DROPPED_LOG:
+        with open(DROPPED_LOG, "a", encoding="utf-8") as log:
+            log.write(reason + "\n")
+    return False
+
+
+def is_seq(value) -> bool:
+    return isinstance(value, str) and value.isascii() and value.isdigit() and int(value) < 2**64
+
+
+def fault_before_key(case, response) -> bool:
+    """Whether a stream upgrade was refused for a fault the document says is checked
+    before the key: no `Upgrade: websocket` (426), then a malformed `?after=` (400)."""
+    upgrade = header(case, "Upgrade")
+    if response.status_code == 426:
+        return upgrade is None or upgrade.lower() != "websocket"
+    after = (case.query or {}).get("after")
+    return response.status_code == 400 and after is not None and not is_seq(str(after))
 
 
 @schemathesis.hook
 def filter_failure(context, failure, case, response):
     """Keeps every failure except these, each one exact."""
     kind = type(failure).__name__
-    # SERVER BUG (reported, not fixed yet): an upgrade that passes the Worker's checks
-    # but is not a whole WebSocket handshake (no Sec-WebSocket-Key, or a version other
-    # than 13; here: an invalid request whose only fault is extra query parameters, which
-    # the server ignores) reaches the runtime, which answers 400 in text/plain, not the
-    # JSON error every answer promises. Remove once src/routes/live.rs checks the
-    # handshake headers itself.
+    # Not a failure: the check expects a request without its required key to be 401,
+    # but streams check the upgrade first (`Upgrade`, then `?after=`; the operation's
+    # description gives the order), and the fuzzer sends streams invalid upgrades only,
+    # so the request that lacks the key lacks a valid upgrade too.
     if (
-        kind == "UndefinedContentType"
-        and case.operation.path in STREAMS
-        and response.status_code == 400
-        and response.text.startswith("ERROR: ")
+        kind == "MissingHeaderNotRejected"
+        and is_stream(case)
+        and getattr(failure, "header_name", "").lower() == "authorization"
+        and fault_before_key(case, response)
     ):
-        return False
+        return dropped("a stream checks the upgrade before the key (documented order)")
+    # Not a failure: a message the operators deleted (the document's link from posting to
+    # DELETE /api/admin/rooms/{id}/messages/{seq}) cannot be reported any more, 404 as
+    # documented. The check does not count that DELETE as the message's removal: it only
+    # knows deletions at the message's own URL or above it, and this one is under
+    # /api/admin/.
+    if (
+        kind == "EnsureResourceAvailability"
+        and operation(case) == ("POST", "/api/rooms/{id}/messages/{seq}/report")
+        and response.status_code == 404
+        and re.fullmatch(r"Message \d+ of room \S+ was deleted by the operators already\.", error_message(response))
+    ):
+        return dropped("reporting a message the operators deleted (its DELETE is under /api/admin/)")
     if kind != "RejectedPositiveData" or response.status_code != 400:
         return True
-    message = error_message(response)
-    body = case.body if isinstance(case.body, dict) else {}
     # Not a failure: `reply_to` may not exceed the room's last seq, a bound that depends
     # on the room's state and so cannot be in the schema (its description says it).
-    if message == "reply_to: must be the seq of an earlier message in this room":
-        return False
-    # SERVER BUG (reported, not fixed yet): integer fields refuse a whole number written
-    # with a fraction (`"reply_to": 6.0`, `"ttl_seconds": 600.0`) with "must be an
-    # integer". JSON Schema's `integer` is any number with a zero fractional part, so no
-    # schema can exclude 6.0: the server must accept it. Remove once src/http.rs
-    # `JsonBody::opt_int` reads whole floats.
-    for field in ("reply_to", "ttl_seconds"):
-        if message == f"{field}: must be an integer" and is_whole_float(body.get(field)):
-            return False
+    if error_message(response) == "reply_to: must be the seq of an earlier message in this room":
+        return dropped("reply_to above the room's last seq (a bound of the room's state)")
     return True
