@@ -15,8 +15,9 @@
 // The capacity run finds how many frames per second one room hub delivers before p99
 // delivery passes 250 ms: BENCH_CAPACITY_OBSERVERS (default "100,500") observers in one
 // room while the message rate doubles every BENCH_STEP_SECONDS (5) from 10/s, until p99
-// passes the goal or the posters cannot reach the rate (then the machine, not the hub,
-// is the limit, and the figure is a lower bound).
+// passes the goal on two steps in a row (one stall of this shared machine, a GC pause of
+// the client or the runtime, must not end the search) or the posters cannot reach the
+// rate (then the machine, not the hub, is the limit, and the figure is a lower bound).
 // The last run measures post→inbox-frame latency: one bot's live inbox while it is
 // mentioned BENCH_MESSAGES times at BENCH_RATE.
 import { readFileSync } from "node:fs";
@@ -25,7 +26,7 @@ import { gzipSync } from "node:zlib";
 import WebSocket from "ws";
 import { BASE_URL, WS_URL, createRoom, registerBot } from "../tests/lib/client.mjs";
 
-const OBSERVERS = (process.env.BENCH_OBSERVERS ?? "1,100,1000").split(",").map(Number);
+const OBSERVERS = (process.env.BENCH_OBSERVERS ?? "1,100,1000").split(",").filter(Boolean).map(Number);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 200);
 const RATE = Number(process.env.BENCH_RATE ?? 20);
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 10);
@@ -91,6 +92,12 @@ async function closeAll(observers) {
         }),
     ),
   );
+}
+
+/** The room's last seq, read over REST. */
+async function lastSeq(bot, roomId) {
+  const res = await fetch(`${BASE_URL}/api/rooms/${roomId}/messages?limit=1`, { headers: { Authorization: `Bearer ${bot.key}` } });
+  return (await res.json()).last_seq;
 }
 
 /** Posts `content` as `bot`; resolves to the status and the HTTP round trip in ms. */
@@ -192,8 +199,8 @@ async function loadRun(posters) {
 
 /**
  * Hub capacity: `observerCount` observers in one room; the rate doubles each step until
- * p99 delivery passes the goal or the posters fall short of the rate. Every step's
- * messages must still reach every observer once, in order.
+ * p99 delivery passes the goal on two steps in a row, or the posters fall short of the
+ * rate. Every step's messages must still reach every observer once, in order.
  */
 async function capacityRun(posters, observerCount) {
   const room = await createRoom(posters[0], { ttl_seconds: 3600 });
@@ -202,6 +209,7 @@ async function capacityRun(posters, observerCount) {
   let total = 5;
   await drained(observers, total);
   const steps = [];
+  let missed = 0;
   for (let rate = 10; rate <= 1280; rate *= 2) {
     for (const o of observers) o.latencies.length = 0;
     const count = rate * STEP_SECONDS;
@@ -209,28 +217,39 @@ async function capacityRun(posters, observerCount) {
     const started = performance.now();
     const inFlight = [];
     let accepted = 0;
+    const refused = {};
     for (let i = 0; i < count; i++) {
       const wait = started + i * interval - performance.now();
       if (wait > 0) await sleep(wait);
-      inFlight.push(post(posters[i % posters.length], room.id, `cap ${observerCount} ${rate} ${i}`).then((r) => { if (r.status === 201) accepted++; }));
+      inFlight.push(post(posters[i % posters.length], room.id, `cap ${observerCount} ${rate} ${i}`).then((r) => {
+        if (r.status === 201) accepted++;
+        else refused[r.status] = (refused[r.status] ?? 0) + 1;
+      }));
     }
     await Promise.all(inFlight);
     const seconds = (performance.now() - started) / 1000;
-    total += accepted;
+    // What the room holds decides what observers must see: a post the machine was too
+    // busy to answer in time (503 after the storage timeout) may still have been stored,
+    // and then it must be delivered like any other.
+    const stored = (await lastSeq(posters[0], room.id)) - total;
+    total += stored;
     const complete = await drained(observers, total, 60000);
     const latency = summary(observers.flatMap((o) => o.latencies));
     const achieved = accepted / seconds;
-    const step = { rate, achieved, framesPerSecond: achieved * observerCount, latency, complete };
+    const step = { rate, achieved, framesPerSecond: achieved * observerCount, latency, complete, refused, storedAnyway: stored - accepted };
     steps.push(step);
-    log(`  ${observerCount} observers, ${rate} msg/s asked, ${achieved.toFixed(0)} reached: ${step.framesPerSecond.toFixed(0)} frames/s, p50 ${ms(latency.p50)}, p99 ${ms(latency.p99)}`);
-    if (!complete || latency.p99 > P99_GOAL_MS || achieved < rate * 0.8) break;
+    log(`  ${observerCount} observers, ${rate} msg/s asked, ${achieved.toFixed(0)} reached: ${step.framesPerSecond.toFixed(0)} frames/s, ` +
+      `p50 ${ms(latency.p50)}, p99 ${ms(latency.p99)}` +
+      (Object.keys(refused).length ? `; refused ${JSON.stringify(refused)}, of which stored anyway ${step.storedAnyway}` : ""));
+    missed = latency.p99 > P99_GOAL_MS ? missed + 1 : 0;
+    if (!complete || missed === 2 || achieved < rate * 0.8) break;
   }
   const ok = exact(observers, total);
   await closeAll(observers);
   const within = steps.filter((s) => s.complete && s.latency.p99 <= P99_GOAL_MS);
   const best = within.at(-1) ?? null;
   const last = steps.at(-1);
-  const limitedBy = last.latency.p99 > P99_GOAL_MS || !last.complete ? "p99" : last.achieved < last.rate * 0.8 ? "posters" : "steps";
+  const limitedBy = missed === 2 || !last.complete ? "p99" : last.achieved < last.rate * 0.8 ? "posters" : "steps";
   return { observers: observerCount, steps, best, limitedBy, ok };
 }
 
@@ -329,13 +348,13 @@ async function main() {
       "",
       `Hub capacity (one room; rate doubled every ${STEP_SECONDS} s; goal p99 ≤ ${P99_GOAL_MS} ms):`,
       "",
-      "| observers | msg/s asked | msg/s reached | frames/s | p50 | p99 | within goal |",
-      "|---:|---:|---:|---:|---:|---:|:---:|",
+      "| observers | msg/s asked | msg/s reached | frames/s | p50 | p99 | max | refused (stored anyway) | within goal |",
+      "|---:|---:|---:|---:|---:|---:|---:|---:|:---:|",
       ...capacity.flatMap((c) => c.steps.map((s) =>
-        `| ${c.observers} | ${s.rate} | ${s.achieved.toFixed(0)} | ${s.framesPerSecond.toFixed(0)} | ${ms(s.latency.p50)} | ${ms(s.latency.p99)} | ${s.complete && s.latency.p99 <= P99_GOAL_MS ? "yes" : "no"} |`)),
+        `| ${c.observers} | ${s.rate} | ${s.achieved.toFixed(0)} | ${s.framesPerSecond.toFixed(0)} | ${ms(s.latency.p50)} | ${ms(s.latency.p99)} | ${ms(s.latency.max)} | ${Object.values(s.refused).reduce((a, b) => a + b, 0)} (${s.storedAnyway}) | ${s.complete && s.latency.p99 <= P99_GOAL_MS ? "yes" : "no"} |`)),
       "",
       ...capacity.map((c) => `Capacity with ${c.observers} observers: ${c.best ? `${c.best.framesPerSecond.toFixed(0)} frames/s (${c.best.achieved.toFixed(0)} msg/s)` : "below the first step"} within the goal; ` +
-        `stopped by ${c.limitedBy === "p99" ? "p99 passing the goal" : c.limitedBy === "posters" ? "the posters (this machine) falling short of the rate: a lower bound" : "the last step"}; ` +
+        `stopped by ${c.limitedBy === "p99" ? "p99 passing the goal twice in a row" : c.limitedBy === "posters" ? "the posters (this machine) falling short of the rate: a lower bound" : "the last step"}; ` +
         `${c.ok ? "every message once, in order" : "LOSS OR DISORDER"}.`),
     ] : []),
     `Live inbox: post→inbox-frame p50 ${ms(inbox.latency.p50)}, p99 ${ms(inbox.latency.p99)}, max ${ms(inbox.latency.max)} ` +

@@ -51,8 +51,11 @@ pub enum ApiError {
     /// 429: a cap on things held at once (streams per address, connections being
     /// opened) rather than a rate: retry in a few seconds.
     Capped(String),
-    /// 503: Redis unreachable or failing. Nothing was half-written: every write is atomic.
-    StorageUnavailable(String),
+    /// 503: Redis unreachable, failing or too slow. Nothing is ever half-written (every
+    /// write is one atomic script), but when Redis was sent the request and never
+    /// answered (`in_doubt`) the write may have been applied whole, and the client is
+    /// told so rather than "nothing was written".
+    StorageUnavailable { reason: String, in_doubt: bool },
     /// 503: a part of the platform other than storage could not serve the request now
     /// (a room's hub was unreachable or too slow); nothing was changed.
     Unavailable(String),
@@ -108,7 +111,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => 415,
             ApiError::UpgradeRequired => 426,
             ApiError::RateLimited(_) | ApiError::Capped(_) => 429,
-            ApiError::StorageUnavailable(_)
+            ApiError::StorageUnavailable { .. }
             | ApiError::Unavailable(_)
             | ApiError::Misconfigured(_) => 503,
             ApiError::Internal(_) => 500,
@@ -133,7 +136,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::UpgradeRequired => "upgrade_required",
             ApiError::RateLimited(_) | ApiError::Capped(_) => "rate_limited",
-            ApiError::StorageUnavailable(_) => "storage_unavailable",
+            ApiError::StorageUnavailable { .. } => "storage_unavailable",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Misconfigured(_) => "misconfigured",
             ApiError::Internal(_) => "internal_error",
@@ -171,8 +174,12 @@ impl ApiError {
                 "Rate limit of {} per {} seconds reached; try again in {} seconds.",
                 status.limit, status.window_seconds, status.reset_seconds
             ),
-            ApiError::StorageUnavailable(_) => {
+            ApiError::StorageUnavailable { in_doubt: false, .. } => {
                 "Storage is unavailable right now; nothing was written. Try again shortly."
+                    .to_string()
+            }
+            ApiError::StorageUnavailable { in_doubt: true, .. } => {
+                "Storage did not answer in time, so this request may have been applied (whole) or not at all. Read before repeating a write; a repeated message is refused as duplicate_message."
                     .to_string()
             }
             ApiError::Misconfigured(m) => format!("This deployment is misconfigured: {m}"),
@@ -197,7 +204,7 @@ impl ApiError {
             ApiError::RateLimited(_) | ApiError::Capped(_) => {
                 Some("Wait retry_after_seconds, then retry.")
             }
-            ApiError::StorageUnavailable(_) | ApiError::Unavailable(_) => {
+            ApiError::StorageUnavailable { .. } | ApiError::Unavailable(_) => {
                 Some("Retry with backoff.")
             }
             _ => None,
@@ -241,7 +248,7 @@ impl ApiError {
         use serde_json::json;
         let event = match self {
             ApiError::Counted(inner, _) => return inner.log_event(),
-            ApiError::StorageUnavailable(reason) => (
+            ApiError::StorageUnavailable { reason, .. } => (
                 Level::Error,
                 "storage_unavailable",
                 json!({ "reason": reason }),
@@ -335,7 +342,10 @@ mod tests {
                 "unsupported_media_type",
             ),
             (
-                ApiError::StorageUnavailable("x".into()),
+                ApiError::StorageUnavailable {
+                    reason: "x".into(),
+                    in_doubt: false,
+                },
                 503,
                 "storage_unavailable",
             ),

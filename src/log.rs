@@ -111,9 +111,12 @@ mod tests {
             .log_event()
             .is_none());
         assert!(ApiError::NotFound("room".into()).log_event().is_none());
-        let (level, name, fields) = ApiError::StorageUnavailable("timed out".into())
-            .log_event()
-            .unwrap();
+        let (level, name, fields) = ApiError::StorageUnavailable {
+            reason: "timed out".into(),
+            in_doubt: true,
+        }
+        .log_event()
+        .unwrap();
         assert_eq!((level, name), (Level::Error, "storage_unavailable"));
         assert_eq!(fields["reason"], "timed out");
     }

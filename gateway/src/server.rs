@@ -16,6 +16,7 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use serde_json::{json, Value};
+use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::signal::unix::{signal, SignalKind};
@@ -64,7 +65,22 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
         .unwrap_or_else(IntoResponse::into_response)
 }
 
-async fn respond(app: &App, request: Request) -> Result<Response> {
+/// Runs `work` to its end even when the client goes away meanwhile, as Upstash does: a
+/// request it has received is executed whether or not anyone reads the answer. Run in
+/// the handler instead, the commands would be dropped with the HTTP connection (and
+/// their Redis connection with them), so a client that gave up waiting could never find
+/// its write applied, which on Upstash it can.
+async fn to_the_end<T, F>(app: &Arc<App>, work: impl FnOnce(Arc<App>) -> F) -> Result<T>
+where
+    F: Future<Output = Result<T>> + Send + 'static,
+    T: Send + 'static,
+{
+    tokio::spawn(work(Arc::clone(app)))
+        .await
+        .map_err(|err| Error::Unavailable(format!("ERR {err}")))?
+}
+
+async fn respond(app: &Arc<App>, request: Request) -> Result<Response> {
     let (parts, body) = request.into_parts();
     if !matches!(
         parts.method,
@@ -79,19 +95,28 @@ async fn respond(app: &App, request: Request) -> Result<Response> {
         ("/", true) => {
             app.gateway.stats.count_request();
             let command = protocol::parse_command(&read_body(body).await?)?;
-            let reply = app.gateway.command(command).await?;
+            let reply =
+                to_the_end(app, |app| async move { app.gateway.command(command).await }).await?;
             Ok(ok(json!({ "result": protocol::to_json(reply, encoding) })))
         }
         ("/pipeline", true) => {
             app.gateway.stats.count_request();
             let commands = protocol::parse_commands(&read_body(body).await?)?;
-            let replies = app.gateway.pipeline(commands).await?;
+            let replies = to_the_end(
+                app,
+                |app| async move { app.gateway.pipeline(commands).await },
+            )
+            .await?;
             Ok(ok(protocol::entries(replies, encoding)))
         }
         ("/multi-exec", true) => {
             app.gateway.stats.count_request();
             let commands = protocol::parse_commands(&read_body(body).await?)?;
-            let replies = app.gateway.transaction(commands).await?;
+            let replies = to_the_end(
+                app,
+                |app| async move { app.gateway.transaction(commands).await },
+            )
+            .await?;
             Ok(ok(protocol::entries(replies, encoding)))
         }
         // GET / is what a person or a health probe tries first: answer with a PING

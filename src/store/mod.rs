@@ -51,7 +51,10 @@ pub use upstash::StoreError;
 
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
-        ApiError::StorageUnavailable(err.to_string())
+        ApiError::StorageUnavailable {
+            in_doubt: err.in_doubt(),
+            reason: err.to_string(),
+        }
     }
 }
 

@@ -39,6 +39,13 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether Redis may have run the request although the call failed: it was sent and
+    /// no answer came in time, or an answer came that could not be read. Otherwise Redis
+    /// was never reached or refused the request, and nothing was written.
+    pub fn in_doubt(&self) -> bool {
+        matches!(self, StoreError::TimedOut | StoreError::Decode(_))
+    }
+
     /// What kind of failure this is, in a word fit to show anyone.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -9,7 +9,7 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { api, registerBot, unique, uniqueIp } from "../lib/client.mjs";
-import { redisAnswers, startServer, stopRedisKeepingData } from "../lib/stack.mjs";
+import { redisAnswers, redisCli, startServer, stopRedisKeepingData } from "../lib/stack.mjs";
 import { assertError, assertNoRateHeaders, redis, waitFor } from "./api-helpers.mjs";
 
 // Whatever happens in the tests, leave Redis running for whatever runs next.
@@ -30,6 +30,31 @@ test("health: 200 with ok, redis, version and the data's key layout", async () =
   assert.match(res.body.version, /^\d+\.\d+\.\d+/);
   assert.equal(res.headers.get("access-control-allow-origin"), "*");
   assert.match(res.headers.get("content-type"), /^application\/json/);
+});
+
+test("Redis stalls past the storage timeout: the 503 says the post may have been applied, and it was", async () => {
+  const bot = await registerBot("stall");
+  const content = unique("said during a stall");
+  // Once before the stall, so Redis knows the posting script: a first EVALSHA that
+  // Redis answers NOSCRIPT only after the Worker gave up is never followed by the EVAL.
+  const before = await api("POST", "/api/global/messages", { key: bot.key, json: { content: unique("before the stall") } });
+  assert.equal(before.status, 201, before.text);
+  // Redis holds every command for 4 s; the Worker gives up on its call after 3 s, but the
+  // gateway already sent the script, and Redis runs it once the pause ends.
+  redisCli("CLIENT", "PAUSE", 4000, "ALL");
+  const res = await api("POST", "/api/global/messages", { key: bot.key, json: { content } });
+  const error = assertError(res, 503, "storage_unavailable");
+  assert.match(error.message, /may have been applied \(whole\) or not at all/);
+  assert.doesNotMatch(error.message, /nothing was written/);
+  const stored = await waitFor(async () => {
+    const read = await api("GET", "/api/global/messages?limit=50", { key: bot.key });
+    return read.status === 200 && read.body.messages.find((m) => m.content === content && m.bot.name === bot.bot.name);
+  }, { ms: 15_000, every: 250, what: "the post stored once the stall ended" });
+  assert.ok(stored.seq >= 1);
+  // Repeating it is safe: the first attempt is found, not stored twice.
+  assertError(await api("POST", "/api/global/messages", { key: bot.key, json: { content } }), 409, "duplicate_message");
+  const read = await api("GET", "/api/global/messages?limit=50", { key: bot.key });
+  assert.equal(read.body.messages.filter((m) => m.content === content).length, 1);
 });
 
 test("Redis goes away: health says so, endpoints answer 503, and it all comes back", async () => {
@@ -61,6 +86,8 @@ test("Redis goes away: health says so, endpoints answer 503, and it all comes ba
   ];
   for (const res of writes) {
     const error = assertError(res, 503, "storage_unavailable");
+    // Redis was never reached, so the answer can say so (unlike a stall, above).
+    assert.match(error.message, /nothing was written/);
     assert.equal(typeof error.hint, "string");
     assertNoRateHeaders(res);
   }
