@@ -199,13 +199,13 @@ export async function redisPipeline(commands) {
 }
 
 /**
- * Every `cc:*` key with its type, full value and remaining TTL (ms, -1 for none).
- * Values are read by type (DUMP is binary and does not survive JSON).
+ * Every `cc:*` key with its type, full value and remaining TTL (ms, -1 for none), and
+ * the number of live keys of any name. Values are read by type (DUMP is binary and does
+ * not survive JSON). A key whose TTL runs out while it is being read (PTTL, read after
+ * its value, answers -2) is left out, and the live keys are counted last, so both
+ * describe the state at the end of the snapshot.
  */
 export async function snapshot(pattern = "cc:*") {
-  // Every live key, whatever its name. Not DBSIZE: it also counts keys whose TTL has run
-  // out until Redis gets round to evicting them, which it may do between two snapshots.
-  const total = (await redis("KEYS", "*")).length;
   const keys = (await redis("KEYS", pattern)).sort();
   const types = await redisPipeline(keys.map((k) => ["TYPE", k]));
   const reads = keys.map((key, i) => {
@@ -220,8 +220,12 @@ export async function snapshot(pattern = "cc:*") {
   });
   const values = await redisPipeline(reads);
   const ttls = await redisPipeline(keys.map((k) => ["PTTL", k]));
+  // Every live key, whatever its name. Not DBSIZE: it also counts keys whose TTL has run
+  // out until Redis gets round to evicting them, which it may do between two snapshots.
+  const total = (await redis("KEYS", "*")).length;
   const entries = {};
   keys.forEach((key, i) => {
+    if (ttls[i] === -2) return;
     let value = values[i];
     if (types[i] === "hash") {
       const obj = {};
