@@ -28,7 +28,7 @@ use crate::http::error_response;
 use crate::live::backlog::Backlog;
 use crate::live::client::connect_query;
 use crate::live::revocations::{self, Revocations, CHECK_MS};
-use crate::live::sequencer::Sequencer;
+use crate::live::sequencer::{self, Sequencer};
 use crate::live::sockets::{
     answer_client_frame, client_tag, finish_close, key_tag, send_all, Attachment, PING, PONG,
 };
@@ -346,11 +346,8 @@ impl InboxHub {
             let remembered = self.memory.borrow().sequencer.delivered().unwrap_or(0);
             let mut delivered = query.last_seq;
             if remembered > query.last_seq {
-                for item in self.read(query.last_seq).await? {
-                    if item.seq <= remembered {
-                        delivered = delivered.max(item.seq);
-                    }
-                }
+                let stored = self.read(query.last_seq).await?.into_iter().map(|i| i.seq);
+                delivered = sequencer::restart_point(query.last_seq, remembered, stored);
             }
             self.memory.borrow_mut().sequencer.restart_at(delivered);
         } else {

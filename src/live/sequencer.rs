@@ -49,7 +49,7 @@ impl<F> Sequencer<F> {
     }
 
     /// Sets the position outright: live delivery restarts from here (see
-    /// `RoomHub::restart_delivery`). Pending messages at or below it are dropped.
+    /// [`restart_point`]). Pending messages at or below it are dropped.
     pub fn restart_at(&mut self, delivered: u64) {
         self.delivered = Some(delivered);
         self.pending = self.pending.split_off(&(delivered + 1));
@@ -122,6 +122,18 @@ impl<F> Sequencer<F> {
         self.delivered = Some(delivered);
         ready
     }
+}
+
+/// Where live delivery restarts when a client connects to a hub nobody was listening
+/// to: the client's view of Redis (`last_seq`), raised to the highest seq the hub
+/// remembers delivering (`remembered`) that Redis confirms (`stored`: the seqs Redis
+/// holds after `last_seq`). A remembered seq Redis does not have (its write was lost,
+/// say, in a failover) is not believed, so it is handed out again without a skip.
+pub fn restart_point(last_seq: u64, remembered: u64, stored: impl IntoIterator<Item = u64>) -> u64 {
+    stored
+        .into_iter()
+        .filter(|&seq| seq <= remembered)
+        .fold(last_seq, u64::max)
 }
 
 #[cfg(test)]
@@ -235,5 +247,30 @@ mod tests {
         assert!(!s.is_waiting(5));
         assert!(s.is_waiting(9));
         assert_eq!(s.offer(7, 7), vec![7]);
+    }
+
+    #[test]
+    fn a_restart_believes_only_what_redis_confirms() {
+        // Remembers 9 delivered; the client saw Redis at 5; Redis holds 6, 7 and 11.
+        assert_eq!(
+            restart_point(5, 9, [6, 7, 11]),
+            7,
+            "8 and 9 are not in Redis: not believed"
+        );
+        assert_eq!(
+            restart_point(5, 9, []),
+            5,
+            "nothing confirmed: the client's view"
+        );
+        assert_eq!(
+            restart_point(12, 9, [13]),
+            12,
+            "the client saw further than the hub"
+        );
+        assert_eq!(
+            restart_point(3, 0, [4, 5]),
+            3,
+            "a fresh hub remembers nothing"
+        );
     }
 }

@@ -22,6 +22,7 @@ use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
 use crate::live::backlog::Backlog;
 use crate::live::client::connect_query;
+use crate::live::sequencer;
 use crate::live::sockets::Attachment;
 use crate::model::Position;
 
@@ -72,11 +73,8 @@ impl RoomHub {
         if remembered > last_seq {
             let limit = (remembered - last_seq).min(LOG_PAGE);
             let page = self.read_log(room_id, last_seq, limit).await?;
-            for position in page.iter().filter_map(|m| Position::of(m)) {
-                if position.seq <= remembered {
-                    delivered = delivered.max(position.seq);
-                }
-            }
+            let stored = page.iter().filter_map(|m| Position::of(m)).map(|p| p.seq);
+            delivered = sequencer::restart_point(last_seq, remembered, stored);
             // Handled (for nobody) during the read: real, and in Redis too.
             let now = self.memory.borrow().sequencer.delivered().unwrap_or(0);
             if now > remembered {
