@@ -12,10 +12,9 @@ use crate::auth::{ApiKey, KeyHash, RecoveryCode};
 use crate::config::{optional_secret, secret, Config};
 use crate::error::{ApiError, ApiResult};
 use crate::http::client_address;
-use crate::inbox_hub::InboxEvent;
 use crate::live::client::HubClient;
+use crate::live::protocol::{InboxEvent, RoomEvent};
 use crate::ratelimit::ClientLimit;
-use crate::room_hub::events::HubEvent;
 use crate::store::Store;
 use crate::time::Stopwatch;
 
@@ -130,7 +129,7 @@ impl App {
     /// Tells a room's hub what happened, after the response is sent: live delivery
     /// never delays the answer. A failure is logged; the hub heals what it missed from
     /// Redis (gap filling), so nothing stored is lost to a lost event.
-    pub fn tell_hub_later(&self, room_id: &str, events: Vec<HubEvent>) {
+    pub fn tell_hub_later(&self, room_id: &str, events: Vec<RoomEvent>) {
         self.tell_later(self.hubs(), room_id.to_string(), events);
     }
 

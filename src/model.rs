@@ -61,7 +61,7 @@ pub enum RoomFilter {
 }
 
 /// A room's metadata: public knowledge, even for private rooms.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Room {
     pub id: String,
     pub name: String,

@@ -6,6 +6,7 @@
 use serde::Serialize;
 use worker::{url, Env, Headers, Method, Request, RequestInit, Response, Stub};
 
+use super::protocol::{CONNECT_PATH, CONNECT_QUERY, EVENT_PATH};
 use crate::error::{ApiError, ApiResult};
 
 /// Hubs ignore the host; any absolute URL will do.
@@ -52,7 +53,7 @@ impl HubClient {
         init.with_method(Method::Post)
             .with_headers(headers)
             .with_body(Some(body.into()));
-        let request = Request::new_with_init(&format!("{ORIGIN}/event"), &init)?;
+        let request = Request::new_with_init(&format!("{ORIGIN}{EVENT_PATH}"), &init)?;
         let response = self.stub(name)?.fetch_with_request(request).await?;
         match response.status_code() {
             200..=299 => Ok(()),
@@ -68,8 +69,6 @@ impl HubClient {
         req: &Request,
         query: &impl Serialize,
     ) -> ApiResult<Response> {
-        let json = serde_json::to_string(query).map_err(|e| ApiError::Internal(e.to_string()))?;
-        let encoded: String = url::form_urlencoded::byte_serialize(json.as_bytes()).collect();
         let headers = Headers::new();
         headers.set("Upgrade", "websocket")?;
         for header in [
@@ -83,18 +82,14 @@ impl HubClient {
         }
         let mut init = RequestInit::new();
         init.with_method(Method::Get).with_headers(headers);
-        let request = Request::new_with_init(&format!("{ORIGIN}/connect?q={encoded}"), &init)?;
+        let request = Request::new_with_init(&connect_url(query)?, &init)?;
         Ok(self.stub(name)?.fetch_with_request(request).await?)
     }
 }
 
-/// The query a hub's `/connect` carries (see [`HubClient::connect`]).
-pub fn connect_query<T: serde::de::DeserializeOwned>(req: &Request) -> ApiResult<T> {
-    let url = req.url()?;
-    let json = url
-        .query_pairs()
-        .find(|(k, _)| k == "q")
-        .map(|(_, v)| v.into_owned())
-        .ok_or_else(|| ApiError::Internal("hub connect without q".into()))?;
-    serde_json::from_str(&json).map_err(|e| ApiError::Internal(format!("hub connect: {e}")))
+/// The internal URL of an upgrade carrying `query` (read back by `live::hub`).
+pub fn connect_url(query: &impl Serialize) -> ApiResult<String> {
+    let json = serde_json::to_string(query).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let encoded: String = url::form_urlencoded::byte_serialize(json.as_bytes()).collect();
+    Ok(format!("{ORIGIN}{CONNECT_PATH}?{CONNECT_QUERY}={encoded}"))
 }

@@ -4,14 +4,23 @@
 //! replay what a resuming socket missed, and close the sockets of a key that stopped
 //! working; this module holds those pieces once.
 //!
+//! - [`protocol`]: the Worker↔hub contract — events, connect queries, close codes. The
+//!   Worker's services import this and [`client`], never a hub module.
+//! - [`client`]: how the Worker reaches a hub.
+//! - [`hub`]: the Durable Object plumbing both hubs share (pings, routing the Worker's
+//!   requests).
+//! - [`feed`]: ordered, gapless delivery and replay of one sequence, written once for
+//!   both hubs.
 //! - [`sequencer`]: the pure ordering logic: which items may go out now.
 //! - [`backlog`]: a replay, bounded in bytes, and the gap it leaves.
 //! - [`revocations`]: keys that stopped working, remembered for connections in flight.
 //! - [`sockets`]: tags, fan-out, closing, and what a client may send (pings only).
-//! - [`client`]: how the Worker reaches a hub.
 
 pub mod backlog;
 pub mod client;
+pub mod feed;
+pub mod hub;
+pub mod protocol;
 pub mod revocations;
 pub mod sequencer;
 pub mod sockets;

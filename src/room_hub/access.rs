@@ -17,11 +17,11 @@
 
 use std::collections::HashMap;
 
-use super::events::{ConnectQuery, Viewer};
 use super::sockets::bot_of;
-use super::{RoomHub, CLOSE_KEY_REVOKED, CLOSE_NOT_MEMBER};
+use super::RoomHub;
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
+use crate::live::protocol::{RoomConnect, Viewer, CLOSE_KEY_REVOKED, CLOSE_NOT_MEMBER};
 use crate::live::revocations::{self, Revocations, CHECK_MS};
 use crate::live::sockets::{client_tag, key_tag};
 use crate::store::rooms;
@@ -225,7 +225,7 @@ impl RoomHub {
 
     /// Checks a connection before its backlog is read: the Worker's check is fresh, the
     /// key not revoked, the caps not reached. Counts it as being prepared.
-    pub(super) fn admit(&self, query: &ConnectQuery) -> ApiResult<Admission<'_>> {
+    pub(super) fn admit(&self, query: &RoomConnect) -> ApiResult<Admission<'_>> {
         let config = Config::from_env(&self.env)?;
         if now_ms() - query.checked_at > CHECK_MS {
             return Err(ApiError::Unavailable(
@@ -252,10 +252,11 @@ impl RoomHub {
     /// one the hub knows: confirms with Redis that it is still a member.
     pub(super) async fn confirm_member(
         &self,
-        query: &ConnectQuery,
+        query: &RoomConnect,
         admission: &mut Admission<'_>,
     ) -> ApiResult<()> {
-        let (Viewer::Member, true, Some(caller)) = (query.viewer, query.private, &query.bot) else {
+        let (Viewer::Member, true, Some(caller)) = (query.viewer, query.private(), &query.bot)
+        else {
             return Ok(());
         };
         let known = self.memory.borrow().known_mver;
@@ -277,7 +278,7 @@ impl RoomHub {
     /// key or removed the member while the connection was being prepared.
     pub(super) fn final_check(
         &self,
-        query: &ConnectQuery,
+        query: &RoomConnect,
         admission: &Admission<'_>,
     ) -> ApiResult<()> {
         self.refuse_revoked(query)?;
@@ -287,14 +288,14 @@ impl RoomHub {
                 .borrow()
                 .ledger
                 .removed_since(&caller.bot_id, admission.confirmed_mver);
-            if removed && query.private {
+            if removed && query.private() {
                 return Err(not_a_member());
             }
         }
         Ok(())
     }
 
-    fn refuse_revoked(&self, query: &ConnectQuery) -> ApiResult<()> {
+    fn refuse_revoked(&self, query: &RoomConnect) -> ApiResult<()> {
         let revoked = query
             .bot
             .as_ref()

@@ -8,9 +8,10 @@
 
 use std::time::Duration;
 
-use super::delivery::DELIVERED;
-use super::{frames, Memory, RoomHub, CLOSE_EXPIRED};
+use super::{frames, Memory, RoomHub};
 use crate::error::ApiResult;
+use crate::live::feed::DELIVERED;
+use crate::live::protocol::CLOSE_EXPIRED;
 use crate::model::GLOBAL_ROOM;
 use crate::store::rooms;
 use crate::time::now_ms;

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use super::events::{MemberChange, Viewer};
+use crate::live::protocol::{MemberChange, Viewer};
 use crate::model::{BotRef, Room, GLOBAL_ROOM};
 
 /// The first frame of every stream.

@@ -13,10 +13,11 @@
 //! - `sockets`: the sockets themselves — tags, fan-out, closing.
 //! - `resume`: connecting — `ready`, the backlog of a resuming socket, the accept.
 //! - `expiry`: the room's lifetime — waking up after eviction, the alarm, the end.
-//! - [`events`] (what the Worker tells a hub), [`frames`] (what a hub tells sockets).
+//! - `frames`: what the hub tells sockets, rendered from the facts it is given.
 //!
-//! What it shares with the inbox hub (the sequencer, replays, revocations, the socket
-//! protocol, the Worker's client) is in [`crate::live`].
+//! What the Worker tells it (events, connect queries) is `live::protocol`; what it
+//! shares with the inbox hub (ordered delivery and replay, revocations, sockets, the
+//! Durable Object plumbing) is the rest of [`crate::live`].
 //!
 //! Sockets use the hibernation API (`acceptWebSocket` with tags), so an idle room costs
 //! nothing: the object may be evicted while sockets stay open, and `new()` runs again on
@@ -26,9 +27,8 @@
 
 mod access;
 mod delivery;
-pub mod events;
 mod expiry;
-pub mod frames;
+mod frames;
 mod resume;
 mod sockets;
 
@@ -36,24 +36,17 @@ use std::cell::RefCell;
 
 use worker::{
     durable_object, DurableObject, Env, Request, Response, State, WebSocket,
-    WebSocketIncomingMessage, WebSocketRequestResponsePair,
+    WebSocketIncomingMessage,
 };
 
-use crate::error::{ApiError, ApiResult};
-use crate::http::error_response;
+use crate::error::ApiResult;
+use crate::live::feed;
+use crate::live::hub::{self, Hub};
+use crate::live::protocol::{MemberChange, RoomConnect, RoomEvent};
 use crate::live::sequencer::Sequencer;
-use crate::live::sockets::{answer_client_frame, finish_close, PING, PONG};
+use crate::live::sockets::{answer_client_frame, finish_close};
 use crate::store::Store;
 use delivery::Frames;
-use events::{HubEvent, MemberChange};
-
-/// Close code sent when the room's time is up.
-pub const CLOSE_EXPIRED: u16 = 4001;
-/// Close code sent to the sockets opened with a key that stopped working (rotated,
-/// recovered, or its bot banned).
-pub const CLOSE_KEY_REVOKED: u16 = 4002;
-/// Close code sent to a member's sockets when it leaves (or is removed from) a private room.
-pub const CLOSE_NOT_MEMBER: u16 = 4003;
 
 /// What the hub keeps between events while it is awake.
 #[derive(Default)]
@@ -83,9 +76,7 @@ pub struct RoomHub {
 
 impl DurableObject for RoomHub {
     fn new(state: State, env: Env) -> Self {
-        if let Ok(pair) = WebSocketRequestResponsePair::new(PING, PONG) {
-            let _ = state.as_raw().set_websocket_auto_response(&pair);
-        }
+        hub::answer_pings(&state);
         RoomHub {
             state,
             env,
@@ -93,20 +84,8 @@ impl DurableObject for RoomHub {
         }
     }
 
-    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
-        let result = match req.path().as_str() {
-            // Parsed with serde_json, not `req.json()`: messages stay raw JSON text.
-            "/event" => match serde_json::from_str::<HubEvent>(&req.text().await?) {
-                Ok(event) => self
-                    .on_event(event)
-                    .await
-                    .and_then(|_| Ok(Response::empty()?)),
-                Err(err) => Err(ApiError::Internal(format!("bad hub event: {err}"))),
-            },
-            "/connect" => self.open_socket(&req).await,
-            _ => Err(ApiError::NotFound("No such hub endpoint.".to_string())),
-        };
-        Ok(result.unwrap_or_else(|err| error_response(&err)))
+    async fn fetch(&self, req: Request) -> worker::Result<Response> {
+        hub::serve(self, req).await
     }
 
     async fn alarm(&self) -> worker::Result<Response> {
@@ -144,14 +123,17 @@ impl DurableObject for RoomHub {
     }
 }
 
-impl RoomHub {
-    async fn on_event(&self, event: HubEvent) -> ApiResult<()> {
+impl Hub for RoomHub {
+    type Event = RoomEvent;
+    type Connect = RoomConnect;
+
+    async fn on_event(&self, event: RoomEvent) -> ApiResult<()> {
         match event {
-            HubEvent::Created {
+            RoomEvent::Created {
                 room_id,
                 expires_at_ms,
             } => self.on_created(&room_id, expires_at_ms).await,
-            HubEvent::Message {
+            RoomEvent::Message {
                 room_id,
                 seq,
                 private,
@@ -162,11 +144,11 @@ impl RoomHub {
                 if self.wake(&room_id, private).await? {
                     self.check_membership_version(mver).await?;
                     let frames = Frames::new(&room_id, private, seq, &created_at, &message);
-                    self.on_message(seq, frames).await?;
+                    feed::offer(self, seq, frames).await?;
                 }
                 Ok(())
             }
-            HubEvent::Membership {
+            RoomEvent::Membership {
                 room_id,
                 private,
                 bot,
@@ -185,8 +167,8 @@ impl RoomHub {
                 }
                 Ok(())
             }
-            HubEvent::KeyRevoked { fingerprint } => self.on_key_revoked(&fingerprint).await,
-            HubEvent::Deleted {
+            RoomEvent::KeyRevoked { fingerprint } => self.on_key_revoked(&fingerprint).await,
+            RoomEvent::Deleted {
                 room_id,
                 private,
                 seqs,
@@ -196,10 +178,16 @@ impl RoomHub {
                 }
                 Ok(())
             }
-            HubEvent::Ended { room_id } => self.end_room(&room_id).await,
+            RoomEvent::Ended { room_id } => self.end_room(&room_id).await,
         }
     }
 
+    async fn on_connect(&self, query: RoomConnect) -> ApiResult<Response> {
+        self.open_socket(query).await
+    }
+}
+
+impl RoomHub {
     /// The database; hubs have no request, only their environment.
     fn store(&self) -> ApiResult<Store> {
         Store::from_env(&self.env)

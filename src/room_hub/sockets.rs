@@ -11,8 +11,8 @@ use wasm_bindgen::JsValue;
 use worker::web_sys;
 
 use super::delivery::Frames;
-use super::events::{ConnectQuery, MemberChange, Viewer};
 use super::{frames, RoomHub};
+use crate::live::protocol::{MemberChange, RoomConnect, Viewer};
 use crate::live::sockets::{client_tag, key_tag, send_all};
 use crate::model::BotRef;
 
@@ -24,7 +24,7 @@ pub(super) fn bot_tag(bot_id: &str) -> String {
 }
 
 /// The tags a socket is accepted with.
-pub(super) fn tags(query: &ConnectQuery) -> Vec<JsValue> {
+pub(super) fn tags(query: &RoomConnect) -> Vec<JsValue> {
     let mut tags = vec![query.viewer.tag().to_string(), client_tag(&query.client)];
     if let Some(caller) = &query.bot {
         tags.push(bot_tag(&caller.bot_id));
@@ -63,11 +63,6 @@ impl RoomHub {
         [Viewer::Member, Viewer::Observer]
             .into_iter()
             .find(|viewer| tags.iter().any(|tag| tag == viewer.tag()))
-    }
-
-    /// Whether any socket is open or about to be.
-    pub(super) fn has_listeners(&self) -> bool {
-        self.memory.borrow().preparing.total() > 0 || !self.sockets(None).is_empty()
     }
 
     /// Sends in-order messages to every socket: the content to those who may read it,

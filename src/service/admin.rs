@@ -9,10 +9,10 @@ use crate::app::App;
 use crate::auth::KeyHash;
 use crate::error::ApiResult;
 use crate::http::JsonBody;
+use crate::live::protocol::RoomEvent;
 use crate::log::{self, Level};
 use crate::model::{Bot, Message, Room};
 use crate::ratelimit::{ClientLimit, Rated};
-use crate::room_hub::events::HubEvent;
 use crate::service::live;
 use crate::service::rooms::check_id;
 use crate::store::admin::{self as stored, AuditEntry, Deleted, LogPage, Report, Stats};
@@ -98,7 +98,7 @@ async fn announce_deleted(app: &App, deleted: &[Deleted]) {
     let hubs = app.hubs();
     let sends = deleted.iter().map(|room| {
         let hubs = &hubs;
-        let event = HubEvent::Deleted {
+        let event = RoomEvent::Deleted {
             room_id: room.room_id.clone(),
             private: room.visibility.is_private(),
             seqs: room.seqs.clone(),
@@ -116,7 +116,7 @@ async fn announce_deleted(app: &App, deleted: &[Deleted]) {
 pub async fn end_room(app: &App, actor: &str, room_id: &str) -> ApiResult<Room> {
     check_id(room_id)?;
     let room = stored::end_room(&app.store()?, actor, room_id).await?;
-    let ended = HubEvent::Ended {
+    let ended = RoomEvent::Ended {
         room_id: room_id.to_string(),
     };
     // Awaited: the sockets hear `room_expired` before the answer. Should the hub be

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::app::App;
 use crate::auth::KeyHash;
 use crate::error::ApiResult;
-use crate::inbox_hub::InboxEvent;
+use crate::live::protocol::InboxEvent;
 use crate::model::{BotRef, InboxItem, InboxPage, InboxRoom, Message};
 use crate::store::inbox as stored;
 

@@ -10,9 +10,8 @@ use worker::{Request, Response};
 use crate::app::App;
 use crate::auth::KeyHash;
 use crate::error::ApiResult;
-use crate::inbox_hub::{InboxConnect, InboxEvent};
+use crate::live::protocol::{Caller, InboxConnect, InboxEvent, RoomConnect, RoomEvent, Viewer};
 use crate::ratelimit::ClientLimit;
-use crate::room_hub::events::{Caller, Checked, ConnectQuery, HubEvent, Viewer};
 use crate::service::rooms::check_id;
 use crate::store::bots::Revoked;
 use crate::store::{inbox, rooms};
@@ -39,17 +38,16 @@ pub async fn connect(
         bot_id,
         key: key.fingerprint(),
     });
-    let checked = Checked {
+    let query = RoomConnect {
         room: access.room,
         mver: access.mver,
         viewer,
         bot,
         client: reads.client.clone(),
         checked_at: now_ms(),
+        after,
     };
-    app.hubs()
-        .connect(room_id, upgrade, &ConnectQuery::new(checked, after))
-        .await
+    app.hubs().connect(room_id, upgrade, &query).await
 }
 
 /// Opens the caller's live inbox, resuming after `after` when given.
@@ -79,7 +77,7 @@ pub async fn connect_inbox(
 pub async fn close_key_streams(app: &App, revoked: &Revoked) {
     let fingerprint = revoked.key_fingerprint.clone();
     let (rooms, inboxes) = (app.hubs(), app.inboxes());
-    let room_event = HubEvent::KeyRevoked {
+    let room_event = RoomEvent::KeyRevoked {
         fingerprint: fingerprint.clone(),
     };
     let inbox_event = InboxEvent::KeyRevoked { fingerprint };

@@ -6,10 +6,10 @@ use crate::auth::KeyHash;
 use crate::error::ApiResult;
 use crate::http::JsonBody;
 use crate::ids;
+use crate::live::protocol::{MemberChange, RoomEvent};
 use crate::model::InboxRoom;
 use crate::model::{MessageAnswer, MessagePage};
 use crate::ratelimit::{ClientLimit, Rated};
-use crate::room_hub::events::{HubEvent, MemberChange};
 use crate::service::inbox::{self, Occasion};
 use crate::service::rooms::check_id;
 use crate::store::messages::{self as stored, NewMessage};
@@ -57,7 +57,7 @@ pub async fn post(
     inbox::deliver_later(app, stored.made, &occasion);
     let mut events = Vec::with_capacity(2);
     if stored.joined {
-        events.push(HubEvent::Membership {
+        events.push(RoomEvent::Membership {
             room_id: room_id.to_string(),
             private,
             bot: stored.author,
@@ -65,7 +65,7 @@ pub async fn post(
             mver: stored.mver,
         });
     }
-    events.push(HubEvent::Message {
+    events.push(RoomEvent::Message {
         room_id: room_id.to_string(),
         seq: stored.seq,
         private,

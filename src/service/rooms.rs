@@ -8,10 +8,10 @@ use crate::auth::KeyHash;
 use crate::error::{ApiError, ApiResult};
 use crate::http::JsonBody;
 use crate::ids;
+use crate::live::protocol::{MemberChange, RoomEvent};
 use crate::model::InboxRoom;
 use crate::model::{Bot, BotRef, Room, RoomAnswer, RoomsAnswer, GLOBAL_ROOM};
 use crate::ratelimit::{ClientLimit, Rated};
-use crate::room_hub::events::{HubEvent, MemberChange};
 use crate::service::inbox::{self, Occasion};
 use crate::store::rooms::{self as stored, NewRoom};
 use crate::time::{now_ms, rfc3339};
@@ -85,7 +85,7 @@ pub async fn create(app: &App, caller: &KeyHash, body: &JsonBody) -> ApiResult<R
     };
     let created = stored::create(&app.store()?, caller, &new).await?;
     let (room, made) = &created.value;
-    let armed = HubEvent::Created {
+    let armed = RoomEvent::Created {
         room_id: room.id.clone(),
         expires_at_ms: room.expires_at_ms.unwrap_or_default(),
     };
@@ -217,7 +217,7 @@ pub async fn invite(
 /// room reaches it (and should this call fail, the hub notices the removal by the
 /// membership version of the next event). Anything else goes after the answer.
 async fn announce(app: &App, room: &Room, bot: BotRef, change: MemberChange, mver: u64) {
-    let event = HubEvent::Membership {
+    let event = RoomEvent::Membership {
         room_id: room.id.clone(),
         private: room.is_private(),
         bot,
