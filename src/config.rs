@@ -332,7 +332,7 @@ mod tests {
         ] {
             let err = config(&[(name, value)]).unwrap_err();
             assert_eq!(err.code(), "misconfigured");
-            assert!(err.body().contains(name), "{name}");
+            assert!(err.message().contains(name), "{name}");
         }
     }
 }

@@ -3,7 +3,7 @@
 //! (2 s by default) they share one.
 //!
 //! Only a `GET` without `Authorization` of an endpoint that answers the same public data
-//! to every anonymous caller is cached (see `routes::Endpoint::cacheable`), and only its
+//! to every anonymous caller is cached (see `routes::table::Route::cached`), and only its
 //! `200` answers. An anonymous answer never holds member-only data — a private room's
 //! anonymous view is its metadata — so nothing private can enter the cache; a request
 //! with a key is never answered from it nor stored in it. Live streams are never cached:

@@ -1,13 +1,11 @@
-//! The one error type of the crate, and the one place it becomes JSON.
+//! The one error type of the crate.
 //!
 //! Every failure a client can see is an [`ApiError`]. Handlers return
-//! `Result<_, ApiError>`; [`ApiError::into_response`] renders the contract's shape
-//! `{"error": {"code", "message", "hint"?, "retry_after_seconds"?}}` with the matching
-//! status. Nothing else in the crate builds an error body.
+//! `Result<_, ApiError>`; the error says what it is to a client (its status, code,
+//! message, hint and when to retry) and [`crate::http::error_response`], the one place
+//! an error becomes JSON, renders the contract's shape from that. How an error is
+//! logged is `crate::log`'s policy.
 
-use serde::Serialize;
-
-use crate::log::Level;
 use crate::ratelimit::RateLimitStatus;
 
 /// When to retry after a [`ApiError::Capped`] refusal.
@@ -66,21 +64,6 @@ pub enum ApiError {
     /// Any refusal of a rate-limited action that reached the limiter: the answer still
     /// carries the caller's standing in `X-RateLimit-*` headers.
     Counted(Box<ApiError>, RateLimitStatus),
-}
-
-#[derive(Serialize)]
-struct Body<'a> {
-    error: ErrorObject<'a>,
-}
-
-#[derive(Serialize)]
-struct ErrorObject<'a> {
-    code: &'a str,
-    message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    hint: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    retry_after_seconds: Option<u64>,
 }
 
 impl ApiError {
@@ -187,7 +170,7 @@ impl ApiError {
         }
     }
 
-    fn hint(&self) -> Option<&'static str> {
+    pub fn hint(&self) -> Option<&'static str> {
         match self {
             ApiError::Counted(inner, _) => inner.hint(),
             ApiError::Unauthorized(_) => {
@@ -227,55 +210,6 @@ impl ApiError {
             _ => None,
         }
     }
-
-    /// The JSON body of this error, as the contract shapes it.
-    pub fn body(&self) -> String {
-        let retry_after_seconds = self.retry_after();
-        let body = Body {
-            error: ErrorObject {
-                code: self.code(),
-                message: self.message(),
-                hint: self.hint(),
-                retry_after_seconds,
-            },
-        };
-        serde_json::to_string(&body).unwrap_or_default()
-    }
-
-    /// The event this error is to operators (see [`crate::log`]); `None` for ordinary
-    /// client errors.
-    pub fn log_event(&self) -> Option<(Level, &'static str, serde_json::Value)> {
-        use serde_json::json;
-        let event = match self {
-            ApiError::Counted(inner, _) => return inner.log_event(),
-            ApiError::StorageUnavailable { reason, .. } => (
-                Level::Error,
-                "storage_unavailable",
-                json!({ "reason": reason }),
-            ),
-            ApiError::Unavailable(reason) => {
-                (Level::Warn, "hub_unavailable", json!({ "reason": reason }))
-            }
-            ApiError::Misconfigured(reason) => {
-                (Level::Error, "misconfigured", json!({ "reason": reason }))
-            }
-            ApiError::Internal(reason) => {
-                (Level::Error, "internal_error", json!({ "reason": reason }))
-            }
-            ApiError::RateLimited(status) => (
-                Level::Warn,
-                "rate_limited",
-                json!({
-                    "limit": status.limit,
-                    "window_seconds": status.window_seconds,
-                    "retry_after_seconds": status.reset_seconds,
-                }),
-            ),
-            ApiError::Capped(reason) => (Level::Warn, "capped", json!({ "reason": reason })),
-            _ => return None,
-        };
-        Some(event)
-    }
 }
 
 impl From<worker::Error> for ApiError {
@@ -287,39 +221,6 @@ impl From<worker::Error> for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn parse(err: &ApiError) -> serde_json::Value {
-        serde_json::from_str(&err.body()).unwrap()
-    }
-
-    #[test]
-    fn validation_names_the_field() {
-        let body = parse(&ApiError::invalid("content", "must not be empty"));
-        assert_eq!(body["error"]["code"], "validation_failed");
-        assert_eq!(body["error"]["message"], "content: must not be empty");
-        assert!(body["error"].get("hint").is_none());
-    }
-
-    #[test]
-    fn rate_limited_carries_retry_after() {
-        let status = RateLimitStatus {
-            limit: 5,
-            remaining: 0,
-            reset_seconds: 42,
-            window_seconds: 3600,
-        };
-        let err = ApiError::RateLimited(status);
-        assert_eq!(err.status(), 429);
-        let body = parse(&err);
-        assert_eq!(body["error"]["code"], "rate_limited");
-        assert_eq!(body["error"]["retry_after_seconds"], 42);
-    }
-
-    #[test]
-    fn internal_details_are_not_shown() {
-        let body = parse(&ApiError::Internal("secret stack".into()));
-        assert!(!body.to_string().contains("secret stack"));
-    }
 
     #[test]
     fn every_status_matches_its_code() {
@@ -366,7 +267,11 @@ mod tests {
         let err = ApiError::Counted(Box::new(ApiError::NameTaken("ann".into())), status);
         assert_eq!((err.status(), err.code()), (409, "name_taken"));
         assert_eq!(err.rate(), Some(status));
-        assert!(parse(&err)["error"].get("retry_after_seconds").is_none());
+        assert_eq!(
+            err.retry_after(),
+            None,
+            "only a refusal at the limit says when"
+        );
         assert_eq!(ApiError::Forbidden("x".into()).rate(), None);
     }
 }

@@ -225,11 +225,43 @@ fn respond(status: u16, body: String, rate: Option<RateLimitStatus>) -> ApiResul
         .with_headers(headers))
 }
 
-/// The single rendering of an error as an HTTP response.
+/// The contract's error shape:
+/// `{"error": {"code", "message", "hint"?, "retry_after_seconds"?}}`.
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: ErrorObject<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorObject<'a> {
+    code: &'a str,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hint: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry_after_seconds: Option<u64>,
+}
+
+/// The JSON text of an error, as the contract shapes it.
+fn error_body(err: &ApiError) -> String {
+    let body = ErrorBody {
+        error: ErrorObject {
+            code: err.code(),
+            message: err.message(),
+            hint: err.hint(),
+            retry_after_seconds: err.retry_after(),
+        },
+    };
+    serde_json::to_string(&body).unwrap_or_default()
+}
+
+/// The one place an error becomes an HTTP response (and JSON): status, body, and the
+/// headers the error implies. It is also where an error is logged, once.
 pub fn error_response(err: &ApiError) -> Response {
     crate::log::api_error(err);
-    let response = respond(err.status(), err.body(), err.rate()).unwrap_or_else(|_| {
-        Response::error(err.body(), err.status()).unwrap_or_else(|_| Response::empty().unwrap())
+    let body = error_body(err);
+    let response = respond(err.status(), body.clone(), err.rate()).unwrap_or_else(|_| {
+        Response::error(body, err.status()).unwrap_or_else(|_| Response::empty().unwrap())
     });
     let headers = response.headers();
     if let Some(seconds) = err.retry_after() {
@@ -249,6 +281,44 @@ pub fn error_response(err: &ApiError) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ratelimit::RateLimitStatus;
+
+    fn parse(err: &ApiError) -> serde_json::Value {
+        serde_json::from_str(&error_body(err)).unwrap()
+    }
+
+    #[test]
+    fn validation_names_the_field() {
+        let body = parse(&ApiError::invalid("content", "must not be empty"));
+        assert_eq!(body["error"]["code"], "validation_failed");
+        assert_eq!(body["error"]["message"], "content: must not be empty");
+        assert!(body["error"].get("hint").is_none());
+    }
+
+    #[test]
+    fn rate_limited_carries_retry_after() {
+        let status = RateLimitStatus {
+            limit: 5,
+            remaining: 0,
+            reset_seconds: 42,
+            window_seconds: 3600,
+        };
+        let err = ApiError::RateLimited(status);
+        assert_eq!(err.status(), 429);
+        let body = parse(&err);
+        assert_eq!(body["error"]["code"], "rate_limited");
+        assert_eq!(body["error"]["retry_after_seconds"], 42);
+        let counted = ApiError::Counted(Box::new(ApiError::NameTaken("ann".into())), status);
+        assert!(parse(&counted)["error"]
+            .get("retry_after_seconds")
+            .is_none());
+    }
+
+    #[test]
+    fn internal_details_are_not_shown() {
+        let body = parse(&ApiError::Internal("secret stack".into()));
+        assert!(!body.to_string().contains("secret stack"));
+    }
 
     #[test]
     fn addresses_are_bucketed_ipv6_by_64() {

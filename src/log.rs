@@ -8,7 +8,7 @@
 //! carry ids, bot names, counts and reasons; never a key, a token, an address or the
 //! content of a message.
 
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 use crate::error::ApiError;
 
@@ -62,10 +62,42 @@ pub fn event(level: Level, event: &str, fields: Value) {
     }
 }
 
-/// Logs an error as the event it is to operators; ordinary client errors (a bad field,
-/// an unknown room) are not events.
+/// The event an error is to operators; `None` for ordinary client errors (a bad field,
+/// an unknown room), which are the client's to fix and no operator's concern.
+fn operator_event(err: &ApiError) -> Option<(Level, &'static str, Value)> {
+    let event = match err {
+        ApiError::Counted(inner, _) => return operator_event(inner),
+        ApiError::StorageUnavailable { reason, .. } => (
+            Level::Error,
+            "storage_unavailable",
+            json!({ "reason": reason }),
+        ),
+        ApiError::Unavailable(reason) => {
+            (Level::Warn, "hub_unavailable", json!({ "reason": reason }))
+        }
+        ApiError::Misconfigured(reason) => {
+            (Level::Error, "misconfigured", json!({ "reason": reason }))
+        }
+        ApiError::Internal(reason) => (Level::Error, "internal_error", json!({ "reason": reason })),
+        ApiError::RateLimited(status) => (
+            Level::Warn,
+            "rate_limited",
+            json!({
+                "limit": status.limit,
+                "window_seconds": status.window_seconds,
+                "retry_after_seconds": status.reset_seconds,
+            }),
+        ),
+        ApiError::Capped(reason) => (Level::Warn, "capped", json!({ "reason": reason })),
+        _ => return None,
+    };
+    Some(event)
+}
+
+/// Logs an error as the event it is to operators; ordinary client errors are not
+/// events.
 pub fn api_error(err: &ApiError) {
-    if let Some((level, name, fields)) = err.log_event() {
+    if let Some((level, name, fields)) = operator_event(err) {
         event(level, name, fields);
     }
 }
@@ -83,7 +115,6 @@ pub fn hub_call_failed(what: &str, room_or_bot: &str, err: &impl std::fmt::Debug
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn a_line_is_one_json_object_led_by_its_event() {
@@ -107,15 +138,12 @@ mod tests {
 
     #[test]
     fn events_are_operator_problems_not_client_mistakes() {
-        assert!(ApiError::invalid("content", "must not be empty")
-            .log_event()
-            .is_none());
-        assert!(ApiError::NotFound("room".into()).log_event().is_none());
-        let (level, name, fields) = ApiError::StorageUnavailable {
+        assert!(operator_event(&ApiError::invalid("content", "must not be empty")).is_none());
+        assert!(operator_event(&ApiError::NotFound("room".into())).is_none());
+        let (level, name, fields) = operator_event(&ApiError::StorageUnavailable {
             reason: "timed out".into(),
             in_doubt: true,
-        }
-        .log_event()
+        })
         .unwrap();
         assert_eq!((level, name), (Level::Error, "storage_unavailable"));
         assert_eq!(fields["reason"], "timed out");

@@ -3,6 +3,7 @@
 //! bad input is refused before a round trip is spent and before anything is written.
 
 use crate::error::{ApiError, ApiResult};
+use crate::ids;
 use crate::model::{DirectoryCursor, Page, RoomFilter, Visibility};
 
 /// Most distinct `@names` of one message looked up in storage (the script keeps the first
@@ -301,6 +302,16 @@ pub fn list_filter(value: Option<&str>) -> ApiResult<RoomFilter> {
             .ok_or_else(|| {
                 ApiError::invalid("visibility", "must be \"public\", \"private\" or \"all\"")
             }),
+    }
+}
+
+/// A room id that cannot exist is not found, without a round trip: the same answer as
+/// for a room that has ended, so an id's shape tells nothing more.
+pub fn check_id(room_id: &str) -> ApiResult<()> {
+    if ids::is_room_id(room_id) {
+        Ok(())
+    } else {
+        Err(ApiError::room_not_found(room_id))
     }
 }
 

@@ -29,7 +29,7 @@ pub const REPLAY_PAGE: u64 = 100;
 pub const DELIVERED: &str = "delivered";
 
 /// A hub's live sequence.
-pub(crate) trait Feed {
+pub trait Feed {
     /// What is delivered per item (its frames, rendered once).
     type Entry;
 
@@ -58,7 +58,7 @@ pub(crate) trait Feed {
 
 /// Queues an item and delivers whatever is now in order; when predecessors are
 /// missing, waits for them, then reads them from Redis.
-pub(crate) async fn offer<F: Feed>(feed: &F, seq: u64, entry: F::Entry) -> ApiResult<()> {
+pub async fn offer<F: Feed>(feed: &F, seq: u64, entry: F::Entry) -> ApiResult<()> {
     let ready = feed.sequencer(|s| s.offer(seq, entry));
     deliver(feed, ready).await?;
     if !feed.sequencer(|s| s.is_waiting(seq)) {
@@ -87,7 +87,7 @@ async fn deliver<F: Feed>(feed: &F, ready: Vec<F::Entry>) -> ApiResult<()> {
 
 /// Reads the items up to `target` the hub has not delivered and delivers them in
 /// order (seqs Redis no longer has are skipped: see the sequencer).
-pub(crate) async fn fill_to<F: Feed>(feed: &F, target: u64) -> ApiResult<()> {
+pub async fn fill_to<F: Feed>(feed: &F, target: u64) -> ApiResult<()> {
     loop {
         let Some(from) = feed.sequencer(|s| s.delivered()) else {
             return Ok(());
@@ -105,7 +105,7 @@ pub(crate) async fn fill_to<F: Feed>(feed: &F, target: u64) -> ApiResult<()> {
 /// Brings live delivery up to `last_seq`, what the Worker saw in Redis for a connecting
 /// socket. `alone`: nobody was listening when it arrived, so delivery restarts from
 /// the client's view; seqs the hub handled since count only if Redis has them.
-pub(crate) async fn catch_up<F: Feed>(feed: &F, last_seq: u64, alone: bool) -> ApiResult<()> {
+pub async fn catch_up<F: Feed>(feed: &F, last_seq: u64, alone: bool) -> ApiResult<()> {
     if !alone {
         feed.sequencer(|s| s.restore(Some(last_seq)));
         return fill_to(feed, last_seq).await;
@@ -128,11 +128,7 @@ pub(crate) async fn catch_up<F: Feed>(feed: &F, last_seq: u64, alone: bool) -> A
 
 /// What a client resuming after `requested` missed, up to where live delivery stands:
 /// at most the newest `limit` items (older ones are named by the backlog's gap).
-pub(crate) async fn replay<F: Feed>(
-    feed: &F,
-    requested: u64,
-    limit: Option<u64>,
-) -> ApiResult<Backlog> {
+pub async fn replay<F: Feed>(feed: &F, requested: u64, limit: Option<u64>) -> ApiResult<Backlog> {
     let mut backlog = Backlog::new(requested);
     let delivered = || feed.sequencer(|s| s.delivered()).unwrap_or(0);
     let mut after = requested;

@@ -13,7 +13,7 @@ use crate::http::error_response;
 
 /// A Durable Object that receives events from the Worker and accepts the sockets it
 /// authorises.
-pub(crate) trait Hub {
+pub trait Hub {
     /// What the Worker tells this hub (see `live::protocol`).
     type Event: DeserializeOwned;
     /// What the Worker passes with an upgrade.
@@ -35,7 +35,7 @@ pub fn answer_pings(state: &State) {
 
 /// A hub's `fetch`: an event, or a connection, or 404. Errors become the contract's
 /// JSON (the Worker passes a refused upgrade's answer on to the client).
-pub(crate) async fn serve<H: Hub>(hub: &H, mut req: Request) -> worker::Result<Response> {
+pub async fn serve<H: Hub>(hub: &H, mut req: Request) -> worker::Result<Response> {
     let result = match req.path().as_str() {
         // Parsed with serde_json, not `req.json()`: messages stay raw JSON text.
         EVENT_PATH => match serde_json::from_str::<H::Event>(&req.text().await?) {

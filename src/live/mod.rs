@@ -7,9 +7,9 @@
 //! - [`protocol`]: the Worker↔hub contract — events, connect queries, close codes. The
 //!   Worker's services import this and [`client`], never a hub module.
 //! - [`client`]: how the Worker reaches a hub.
-//! - [`hub`]: the Durable Object plumbing both hubs share (pings, routing the Worker's
+//! - `hub`: the Durable Object plumbing both hubs share (pings, routing the Worker's
 //!   requests).
-//! - [`feed`]: ordered, gapless delivery and replay of one sequence, written once for
+//! - `feed`: ordered, gapless delivery and replay of one sequence, written once for
 //!   both hubs.
 //! - [`sequencer`]: the pure ordering logic: which items may go out now.
 //! - [`backlog`]: a replay, bounded in bytes, and the gap it leaves.
@@ -18,8 +18,8 @@
 
 pub mod backlog;
 pub mod client;
-pub mod feed;
-pub mod hub;
+pub(crate) mod feed;
+pub(crate) mod hub;
 pub mod protocol;
 pub mod revocations;
 pub mod sequencer;

@@ -9,8 +9,8 @@
 //! (`set_websocket_auto_response`) without waking the hub. Any other frame wakes it, so
 //! each is counted in the socket's attachment (kept across hibernation; no storage read)
 //! and answered with a `read_only` error — and a socket that sends more than
-//! [`CLIENT_FRAMES`] of them in [`CLIENT_WINDOW_MS`], or a frame over
-//! [`MAX_CLIENT_FRAME`] bytes, is closed (1008 / 1009).
+//! `CLIENT_FRAMES` of them in `CLIENT_WINDOW_MS`, or a frame over
+//! `MAX_CLIENT_FRAME` bytes, is closed (1008 / 1009).
 
 use js_sys::JsString;
 use serde::{Deserialize, Serialize};

@@ -12,7 +12,7 @@
 //! a key is needed.
 //!
 //! - this file: the protocol — version negotiation, the methods, JSON-RPC errors.
-//! - [`tools`]: the tools, each a thin call of the same service function its REST
+//! - `tools`: the tools, each a thin call of the same service function its REST
 //!   endpoint calls (same rules, limits, round trips and privacy), with its input and
 //!   output schemas; API errors come back as tool results with `isError: true`.
 

@@ -3,43 +3,39 @@
 
 use worker::{Request, Response};
 
+use super::path::Path;
 use crate::app::App;
 use crate::error::ApiResult;
 use crate::http::{json, query, query_param, rated_json, JsonBody};
 use crate::service::admin;
 
 /// `POST /api/admin/bots/:name/ban?purge=true`.
-pub async fn ban(req: &mut Request, app: &App, name: &str) -> ApiResult<Response> {
+pub async fn ban(req: &mut Request, app: &App, path: &Path) -> ApiResult<Response> {
     let actor = app.require_admin(req)?;
     let purge = query_param(&query(req)?, "purge") == Some("true");
     let body = JsonBody::read(req, app.config.max_body_bytes).await?;
-    let bot = admin::ban(app, &actor, name, &body, purge).await?;
+    let bot = admin::ban(app, &actor, path.bot_name(), &body, purge).await?;
     json(200, &serde_json::json!({ "bot": bot }), None)
 }
 
 /// `POST /api/admin/bots/:name/unban`.
-pub async fn unban(req: &mut Request, app: &App, name: &str) -> ApiResult<Response> {
+pub async fn unban(req: &mut Request, app: &App, path: &Path) -> ApiResult<Response> {
     let actor = app.require_admin(req)?;
-    let bot = admin::unban(app, &actor, name).await?;
+    let bot = admin::unban(app, &actor, path.bot_name()).await?;
     json(200, &serde_json::json!({ "bot": bot }), None)
 }
 
 /// `DELETE /api/admin/rooms/:id/messages/:seq`.
-pub async fn delete_message(
-    req: &mut Request,
-    app: &App,
-    room_id: &str,
-    seq: &str,
-) -> ApiResult<Response> {
+pub async fn delete_message(req: &mut Request, app: &App, path: &Path) -> ApiResult<Response> {
     let actor = app.require_admin(req)?;
-    let message = admin::delete_message(app, &actor, room_id, seq).await?;
+    let message = admin::delete_message(app, &actor, path.room_id(), path.seq()).await?;
     json(200, &serde_json::json!({ "message": message }), None)
 }
 
 /// `DELETE /api/admin/rooms/:id`.
-pub async fn end_room(req: &mut Request, app: &App, room_id: &str) -> ApiResult<Response> {
+pub async fn end_room(req: &mut Request, app: &App, path: &Path) -> ApiResult<Response> {
     let actor = app.require_admin(req)?;
-    let room = admin::end_room(app, &actor, room_id).await?;
+    let room = admin::end_room(app, &actor, path.room_id()).await?;
     json(
         200,
         &serde_json::json!({ "room": room, "ended": true }),
@@ -48,22 +44,22 @@ pub async fn end_room(req: &mut Request, app: &App, room_id: &str) -> ApiResult<
 }
 
 /// `GET /api/admin/reports?after&limit`.
-pub async fn reports(req: &mut Request, app: &App) -> ApiResult<Response> {
+pub async fn reports(req: &mut Request, app: &App, _path: &Path) -> ApiResult<Response> {
     app.require_admin(req)?;
     json(200, &admin::reports(app, &query(req)?).await?, None)
 }
 
 /// `GET /api/admin/audit?after&limit`.
-pub async fn audit(req: &mut Request, app: &App) -> ApiResult<Response> {
+pub async fn audit(req: &mut Request, app: &App, _path: &Path) -> ApiResult<Response> {
     app.require_admin(req)?;
     json(200, &admin::audit(app, &query(req)?).await?, None)
 }
 
 /// `POST /api/rooms/:id/messages/:seq/report`: 202, once per bot per message.
-pub async fn report(req: &mut Request, app: &App, room_id: &str, seq: &str) -> ApiResult<Response> {
+pub async fn report(req: &mut Request, app: &App, path: &Path) -> ApiResult<Response> {
     let caller = app.require_caller(req)?;
     let body = JsonBody::read(req, app.config.max_body_bytes).await?;
-    let reported = admin::report(app, &caller, room_id, seq, &body).await?;
+    let reported = admin::report(app, &caller, path.room_id(), path.seq(), &body).await?;
     rated_json(
         202,
         reported.map(|()| serde_json::json!({ "reported": true })),
@@ -71,6 +67,6 @@ pub async fn report(req: &mut Request, app: &App, room_id: &str, seq: &str) -> A
 }
 
 /// `GET /api/stats`.
-pub async fn stats(req: &mut Request, app: &App) -> ApiResult<Response> {
+pub async fn stats(req: &mut Request, app: &App, _path: &Path) -> ApiResult<Response> {
     rated_json(200, admin::stats(app, &app.reads(req)).await?)
 }

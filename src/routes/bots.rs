@@ -4,6 +4,7 @@
 use serde::Serialize;
 use worker::{Request, Response};
 
+use super::path::Path;
 use crate::app::App;
 use crate::error::ApiResult;
 use crate::http::{client_address, json, query, query_param, rated_json, JsonBody};
@@ -11,7 +12,7 @@ use crate::service::bots;
 use crate::service::inbox::{self, BlockChange};
 
 /// `POST /api/bots/register`.
-pub async fn register(req: &mut Request, app: &App) -> ApiResult<Response> {
+pub async fn register(req: &mut Request, app: &App, _path: &Path) -> ApiResult<Response> {
     let body = JsonBody::read(req, app.config.max_body_bytes).await?;
     let ip = client_address(req);
     let registered = bots::register(app, &ip, &body).await?;
@@ -19,7 +20,7 @@ pub async fn register(req: &mut Request, app: &App) -> ApiResult<Response> {
 }
 
 /// `POST /api/bots/recover`.
-pub async fn recover(req: &mut Request, app: &App) -> ApiResult<Response> {
+pub async fn recover(req: &mut Request, app: &App, _path: &Path) -> ApiResult<Response> {
     let body = JsonBody::read(req, app.config.max_body_bytes).await?;
     let client = client_address(req);
     let recovered = bots::recover(app, &client, &body).await?;
@@ -27,33 +28,44 @@ pub async fn recover(req: &mut Request, app: &App) -> ApiResult<Response> {
 }
 
 /// `GET /api/bots/me/inbox?after&limit`.
-pub async fn inbox(req: &mut Request, app: &App) -> ApiResult<Response> {
+pub async fn inbox(req: &mut Request, app: &App, _path: &Path) -> ApiResult<Response> {
     let caller = app.require_caller(req)?;
     json(200, &inbox::read(app, &caller, &query(req)?).await?, None)
 }
 
 /// `POST /api/bots/me/blocks`.
-pub async fn block(req: &mut Request, app: &App) -> ApiResult<Response> {
+pub async fn block(req: &mut Request, app: &App, _path: &Path) -> ApiResult<Response> {
     let caller = app.require_caller(req)?;
     let body = JsonBody::read(req, app.config.max_body_bytes).await?;
     let blocks = inbox::blocks(app, &caller, BlockChange::Add(body.str("bot")?)).await?;
     json(200, &blocks, None)
 }
 
-/// `GET /api/bots/me/blocks` and `DELETE /api/bots/me/blocks/:name`.
-pub async fn blocks(req: &mut Request, app: &App, change: BlockChange<'_>) -> ApiResult<Response> {
+/// `GET /api/bots/me/blocks`.
+pub async fn list_blocks(req: &mut Request, app: &App, _path: &Path) -> ApiResult<Response> {
     let caller = app.require_caller(req)?;
+    json(
+        200,
+        &inbox::blocks(app, &caller, BlockChange::List).await?,
+        None,
+    )
+}
+
+/// `DELETE /api/bots/me/blocks/:name`.
+pub async fn unblock(req: &mut Request, app: &App, path: &Path) -> ApiResult<Response> {
+    let caller = app.require_caller(req)?;
+    let change = BlockChange::Remove(path.bot_name());
     json(200, &inbox::blocks(app, &caller, change).await?, None)
 }
 
 /// `GET /api/bots/me`.
-pub async fn me(req: &mut Request, app: &App) -> ApiResult<Response> {
+pub async fn me(req: &mut Request, app: &App, _path: &Path) -> ApiResult<Response> {
     let caller = app.require_caller(req)?;
     json(200, &bots::me(app, &caller).await?, None)
 }
 
 /// `POST /api/bots/me/rotate-key`.
-pub async fn rotate_key(req: &mut Request, app: &App) -> ApiResult<Response> {
+pub async fn rotate_key(req: &mut Request, app: &App, _path: &Path) -> ApiResult<Response> {
     #[derive(Serialize)]
     struct Rotated {
         api_key: String,
@@ -70,12 +82,15 @@ pub async fn rotate_key(req: &mut Request, app: &App) -> ApiResult<Response> {
 }
 
 /// `GET /api/bots/:name`.
-pub async fn profile(req: &mut Request, app: &App, name: &str) -> ApiResult<Response> {
-    rated_json(200, bots::profile(app, &app.reads(req), name).await?)
+pub async fn profile(req: &mut Request, app: &App, path: &Path) -> ApiResult<Response> {
+    rated_json(
+        200,
+        bots::profile(app, &app.reads(req), path.bot_name()).await?,
+    )
 }
 
 /// `GET /api/bots?limit&cursor`.
-pub async fn directory(req: &mut Request, app: &App) -> ApiResult<Response> {
+pub async fn directory(req: &mut Request, app: &App, _path: &Path) -> ApiResult<Response> {
     let query = query(req)?;
     let page = bots::directory(
         app,

@@ -1,7 +1,7 @@
 //! `GET /api/health`: whether this deployment is configured, can reach Redis right now,
 //! and holds data in the key layout it reads. The deploy script's smoke check reads it
 //! after every deploy, which is also when it brings a database to a new release's
-//! layout (`store/lua/layout.lua`).
+//! layout (`store/lua/layout_upgrade.lua`).
 
 use serde::Serialize;
 use serde_json::json;

@@ -13,11 +13,11 @@ use crate::live::protocol::RoomEvent;
 use crate::log::{self, Level};
 use crate::model::{Bot, Message, Room};
 use crate::ratelimit::{ClientLimit, Rated};
-use crate::service::live;
-use crate::service::rooms::check_id;
+use crate::service::streams;
 use crate::store::admin::{self as stored, AuditEntry, Deleted, LogPage, Report, Stats};
 use crate::store::bots::Revoked;
 use crate::validate;
+use crate::validate::check_id;
 
 /// Bans the bot called `name` with `{reason}`; with `purge`, its messages in live rooms
 /// are deleted too. Its sockets close and its deleted messages are shown as removed
@@ -38,7 +38,7 @@ pub async fn ban(
         streams: banned.streams,
     };
     futures_util::join!(
-        live::close_key_streams(app, &revoked),
+        streams::close_key_streams(app, &revoked),
         announce_deleted(app, &banned.deleted)
     );
     let deleted: usize = banned.deleted.iter().map(|room| room.seqs.len()).sum();

@@ -9,7 +9,7 @@ use crate::http::JsonBody;
 use crate::ids;
 use crate::model::{Bot, Room};
 use crate::ratelimit::{ClientLimit, Rated};
-use crate::service::live;
+use crate::service::streams;
 use crate::store::bots::{self as stored, NewBot, Recovery};
 use crate::validate;
 
@@ -85,7 +85,7 @@ pub async fn me(app: &App, caller: &KeyHash) -> ApiResult<Me> {
 pub async fn rotate_key(app: &App, caller: &KeyHash) -> ApiResult<ApiKey> {
     let key = ApiKey::generate()?;
     let revoked = stored::rotate_key(&app.store()?, caller, &app.hash_key(&key)?).await?;
-    live::close_key_streams(app, &revoked).await;
+    streams::close_key_streams(app, &revoked).await;
     Ok(key)
 }
 
@@ -109,7 +109,7 @@ pub async fn recover(app: &App, client: &str, body: &JsonBody) -> ApiResult<Rate
         limit: &limit,
     };
     let revoked = stored::recover(&app.store()?, &recovery).await?;
-    live::close_key_streams(app, &revoked.value).await;
+    streams::close_key_streams(app, &revoked.value).await;
     Ok(revoked.map(|_| Recovered {
         api_key: key.as_str().to_string(),
         recovery_code: new_code.as_str().to_string(),

@@ -11,10 +11,10 @@ use crate::model::InboxRoom;
 use crate::model::{MessageAnswer, MessagePage};
 use crate::ratelimit::{ClientLimit, Rated};
 use crate::service::inbox::{self, Occasion};
-use crate::service::rooms::check_id;
 use crate::store::messages::{self as stored, NewMessage};
 use crate::time::now_ms;
 use crate::validate;
+use crate::validate::check_id;
 
 /// Posts `{content, reply_to?}` as the caller. Persisted atomically first; the room's
 /// hub delivers it live after the response is sent (and announces the author if posting

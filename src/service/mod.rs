@@ -9,12 +9,12 @@
 //! - [`messages`]: the one write path for messages (persist, then hand to the room's
 //!   hub for live delivery) and paging.
 //! - [`inbox`]: what is addressed to a bot (mentions, replies, invites) and its blocks.
-//! - [`live`]: opening live streams (checked here, handed to the hubs), and closing
+//! - [`streams`]: opening live streams (checked here, handed to the hubs), and closing
 //!   every socket of a key that stopped working.
 
 pub mod admin;
 pub mod bots;
 pub mod inbox;
-pub mod live;
 pub mod messages;
 pub mod rooms;
+pub mod streams;

@@ -15,6 +15,7 @@ use crate::ratelimit::{ClientLimit, Rated};
 use crate::service::inbox::{self, Occasion};
 use crate::store::rooms::{self as stored, NewRoom};
 use crate::time::{now_ms, rfc3339};
+use crate::validate::check_id;
 
 pub use crate::store::rooms::Membership;
 use crate::validate;
@@ -39,15 +40,6 @@ pub struct GlobalInfo {
 pub struct Invited {
     pub room: Room,
     pub invited: BotRef,
-}
-
-/// Room ids that cannot exist are not found, without a round trip.
-pub fn check_id(room_id: &str) -> ApiResult<()> {
-    if ids::is_room_id(room_id) {
-        Ok(())
-    } else {
-        Err(ApiError::room_not_found(room_id))
-    }
 }
 
 fn not_global(room_id: &str, what: &str) -> ApiResult<()> {

@@ -41,7 +41,7 @@ pub struct Posted {
     pub visibility: Visibility,
     /// Posting made the author a member (public rooms only).
     pub joined: bool,
-    /// The room's membership version (see `lua/prelude.lua`).
+    /// The room's membership version (see `lua/keys.lua`).
     pub mver: u64,
     /// The room's name and end, for the inbox items the post made.
     pub room_name: String,

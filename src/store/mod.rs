@@ -10,15 +10,16 @@
 //!   per script.
 //! - `upstash`: the HTTP client and the typed form of Redis replies (private).
 //! - `records`: decoding script output into the model's objects (private).
-//! - `lua/prelude.lua`: the whole key layout on one screen, and the helpers every
-//!   script shares (prepended to each script by `build.rs`, which also blanks the
-//!   comment lines: they are for people, not Redis).
+//! - `lua/keys.lua`: the whole key layout on one screen; `lua/helpers.lua`: the calling
+//!   convention and the helpers every script shares. Both are prepended to each script
+//!   by `build.rs`, which also blanks the comment lines: they are for people, not Redis.
+//!   `lua/layout_upgrade.lua` brings older data up to the layout's version.
 //!
-//! [`Store::run`] is the single door: it adds the clock and the caller's key hash to a
+//! `Store::run` is the single door: it adds the clock and the caller's key hash to a
 //! script's arguments, runs it, and turns a refusal reported by the script into an
 //! [`ApiError`].
 
-/// Declares a script: `lua/prelude.lua` followed by `lua/<file>.lua`, compiled in as
+/// Declares a script: `lua/keys.lua` and `lua/helpers.lua` followed by `lua/<file>.lua`, compiled in as
 /// `build.rs` prepared it (comment lines blanked).
 macro_rules! script {
     ($ident:ident, $file:literal) => {
@@ -74,7 +75,7 @@ impl Outcome {
     }
 }
 
-script!(LAYOUT, "layout");
+script!(LAYOUT, "layout_upgrade");
 
 /// Where the stored data stands against this release's key layout (`cc:layout`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,7 +119,7 @@ impl Store {
     }
 
     /// Checks that Redis answers, and brings the stored data up to this release's key
-    /// layout (`lua/layout.lua`; idempotent, one GET when already current).
+    /// layout (`lua/layout_upgrade.lua`; idempotent, one GET when already current).
     pub async fn layout(&self) -> Result<Layout, StoreError> {
         let argv = [now_ms().to_string(), String::new()];
         let reply = self.redis.eval(&LAYOUT, &[], &argv).await?;
@@ -140,7 +141,7 @@ impl Store {
         self.run_at(script, now_ms(), key, args).await
     }
 
-    /// Like [`Store::run`] with an explicit clock, for writes whose own timestamps must
+    /// Like `Store::run` with an explicit clock, for writes whose own timestamps must
     /// equal the script's `NOW`.
     async fn run_at(
         &self,

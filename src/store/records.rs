@@ -1,5 +1,5 @@
 //! Decoding of the positional arrays the scripts return (see `room_out` and `bot_out`
-//! in `lua/prelude.lua`) into the model's objects.
+//! in `lua/helpers.lua`) into the model's objects.
 
 use super::upstash::{Reply, StoreError};
 use crate::model::{Bot, BotRef, InboxItem, InboxKind, InboxRoom, Message, Room, Visibility};
@@ -139,7 +139,7 @@ pub fn inbox_kind(reply: Reply) -> Result<InboxKind, StoreError> {
         .ok_or_else(|| StoreError::Decode(format!("bad inbox item type {text:?}")))
 }
 
-/// The ten positional fields of `inbox_item` (lua/prelude.lua) → [`InboxItem`].
+/// The ten positional fields of `inbox_item` (lua/helpers.lua) → [`InboxItem`].
 pub fn inbox_item(reply: Reply) -> Result<InboxItem, StoreError> {
     let [seq, kind, at, room_id, room_name, visibility, expires_at, by_id, by_name, message] =
         fields(reply)?;

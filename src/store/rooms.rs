@@ -116,7 +116,7 @@ pub struct StreamAccess {
     pub bot_id: Option<String>,
     /// Whether the caller is a member.
     pub is_member: bool,
-    /// The room's membership version (see `lua/prelude.lua`).
+    /// The room's membership version (see `lua/keys.lua`).
     pub mver: u64,
 }
 

@@ -28,7 +28,7 @@ pub const TIMEOUT_MS: u32 = 3000;
 pub enum StoreError {
     /// The HTTP request itself failed (DNS, connection refused, TLS, …).
     Unreachable(String),
-    /// No answer within [`TIMEOUT_MS`].
+    /// No answer within `TIMEOUT_MS`.
     TimedOut,
     /// Upstash answered, but not with a result (bad token, bad request, 5xx).
     Http(u16, String),

@@ -12,10 +12,10 @@ use crate::auth::KeyHash;
 use crate::error::ApiResult;
 use crate::live::protocol::{Caller, InboxConnect, InboxEvent, RoomConnect, RoomEvent, Viewer};
 use crate::ratelimit::ClientLimit;
-use crate::service::rooms::check_id;
 use crate::store::bots::Revoked;
 use crate::store::{inbox, rooms};
 use crate::time::now_ms;
+use crate::validate::check_id;
 
 /// Opens the room's live stream for the caller (a member, or an observer), resuming
 /// after `after` when given. `upgrade` is the client's WebSocket upgrade request.

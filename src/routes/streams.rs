@@ -3,10 +3,11 @@
 
 use worker::{Request, Response};
 
+use super::path::Path;
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{client_address, query, query_param};
-use crate::service::live;
+use crate::service::streams;
 use crate::validate;
 
 /// Checks that `req` asks for a WebSocket and reads its `?after=<seq>`. The rest of the
@@ -20,16 +21,19 @@ fn upgrade(req: &Request) -> ApiResult<Option<u64>> {
     validate::seq("after", query_param(&query(req)?, "after"))
 }
 
-/// Upgrades to the room's live stream, resuming after `?after=<seq>` when given.
-pub async fn connect(req: &mut Request, app: &App, room_id: &str) -> ApiResult<Response> {
+/// `GET /api/rooms/:id/ws` and `GET /api/global/ws`: the room's live stream, resuming
+/// after `?after=<seq>` when given.
+pub async fn room(req: &mut Request, app: &App, path: &Path) -> ApiResult<Response> {
     let after = upgrade(req)?;
     let caller = app.caller(req)?;
-    live::connect(app, caller.as_ref(), &app.reads(req), room_id, after, req).await
+    let reads = app.reads(req);
+    streams::connect(app, caller.as_ref(), &reads, path.room_id(), after, req).await
 }
 
-/// Upgrades to the caller's live inbox, resuming after `?after=<seq>` when given.
-pub async fn connect_inbox(req: &mut Request, app: &App) -> ApiResult<Response> {
+/// `GET /api/bots/me/ws`: the caller's live inbox, resuming after `?after=<seq>` when
+/// given.
+pub async fn inbox(req: &mut Request, app: &App, _path: &Path) -> ApiResult<Response> {
     let after = upgrade(req)?;
     let caller = app.require_caller(req)?;
-    live::connect_inbox(app, &caller, &client_address(req), after, req).await
+    streams::connect_inbox(app, &caller, &client_address(req), after, req).await
 }

@@ -1,4 +1,4 @@
--- Brings the stored data up to this release's key layout (LAYOUT in the prelude) and
+-- Brings the stored data up to this release's key layout (LAYOUT in keys.lua) and
 -- says where it stands. GET /api/health runs it, so the deploy script's smoke check
 -- upgrades a database right after a deploy; every step is idempotent, and data already
 -- current costs one GET. ARGV: now, ''. Returns {layout the data was in, LAYOUT}; data

@@ -1,0 +1,106 @@
+//! What every `/api/*` request goes through around its handler: the route lookup, the
+//! edge cache for anonymous public reads, the declared-size check, CORS for read-only
+//! answers and `Server-Timing` on every answer. Errors become JSON in one place,
+//! `http::error_response`.
+
+use worker::{Context, Env, Request, Response};
+
+use super::path::Path;
+use super::table::{resolve, Resolved, Route};
+use crate::app::App;
+use crate::edge_cache::{self, Lookup};
+use crate::error::{ApiError, ApiResult};
+use crate::http::error_response;
+use crate::time::{now_ms, Stopwatch};
+
+/// Serves an `/api/*` request. Read-only answers allow any origin (CORS); every answer
+/// says where its time went (`Server-Timing`: storage, total).
+pub async fn serve(req: Request, env: Env, ctx: Context) -> Response {
+    let started = now_ms();
+    let storage = Stopwatch::default();
+    let readable = matches!(raw_method(&req).as_str(), "GET" | "HEAD" | "OPTIONS");
+    let mut response = match handle(req, env, ctx, storage.clone()).await {
+        Ok(response) => response,
+        Err(err) => error_response(&err),
+    };
+    if response.status_code() == 101 {
+        return response;
+    }
+    let headers = response.headers_mut();
+    let timing = format!(
+        "storage;dur={}, total;dur={}",
+        storage.total_ms(),
+        now_ms() - started
+    );
+    let _ = headers.set("Server-Timing", &timing);
+    if readable {
+        let _ = headers.set("Access-Control-Allow-Origin", "*");
+        let _ = headers.set(
+            "Access-Control-Expose-Headers",
+            "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After, Server-Timing, X-Cache",
+        );
+    }
+    response
+}
+
+/// Resolves the route, then answers from the edge cache when it may, else runs the
+/// handler.
+async fn handle(req: Request, env: Env, ctx: Context, storage: Stopwatch) -> ApiResult<Response> {
+    let method = raw_method(&req);
+    let Resolved::Route(route, path) = resolve(&method, &req.path())? else {
+        return preflight();
+    };
+    let app = App::new(env, ctx, storage)?;
+    let ttl_ms = app.config.edge_cache_seconds as i64 * 1000;
+    let cached = ttl_ms > 0
+        && method == "GET"
+        && route.cached
+        && req.headers().get("Authorization")?.is_none();
+    if !cached {
+        return run(req, &app, route, &path).await;
+    }
+    let url = req.url()?.to_string();
+    if let Lookup::Hit(response) = edge_cache::lookup(&url, ttl_ms).await? {
+        return Ok(response);
+    }
+    match run(req, &app, route, &path).await {
+        Ok(response) => edge_cache::store(&url, response, ttl_ms).await,
+        Err(err) => {
+            edge_cache::abandon(&url);
+            Err(err)
+        }
+    }
+}
+
+/// Runs the route's handler, once the body's declared size is within the limit.
+async fn run(mut req: Request, app: &App, route: &Route, path: &Path) -> ApiResult<Response> {
+    check_declared_size(&req, app.config.max_body_bytes)?;
+    (route.handler)(&mut req, app, path).await
+}
+
+/// The request's method as the client sent it. Not `req.method()`: the `worker` crate
+/// maps every method it does not know (QUERY, TRACE, PROPFIND…) to `Get`.
+fn raw_method(req: &Request) -> String {
+    req.inner().method().to_ascii_uppercase()
+}
+
+/// Refuses a body whose declared length is over the limit before reading it.
+fn check_declared_size(req: &Request, max_bytes: usize) -> ApiResult<()> {
+    let declared = req
+        .headers()
+        .get("Content-Length")?
+        .and_then(|len| len.trim().parse::<usize>().ok());
+    match declared {
+        Some(len) if len > max_bytes => Err(ApiError::PayloadTooLarge(max_bytes)),
+        _ => Ok(()),
+    }
+}
+
+fn preflight() -> ApiResult<Response> {
+    let response = Response::empty()?.with_status(204);
+    let headers = response.headers();
+    headers.set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")?;
+    headers.set("Access-Control-Allow-Headers", "Authorization")?;
+    headers.set("Access-Control-Max-Age", "86400")?;
+    Ok(response)
+}

@@ -1,0 +1,294 @@
+//! The route table: one row per API route — method, path (matchit syntax), handler, and
+//! whether anonymous reads of it may be answered from the edge cache — and the matcher
+//! that finds a request's row. Adding an endpoint is one row here, one handler, and its
+//! entry in `skill/openapi.json` (a test below ties the two).
+
+use std::sync::OnceLock;
+
+use futures_util::future::LocalBoxFuture;
+use worker::{Request, Response};
+
+use super::path::Path;
+use super::{admin, bots, health, rooms, streams};
+use crate::app::App;
+use crate::error::{ApiError, ApiResult};
+
+/// What a handler is: the request, the app, the path's named parameters.
+pub type Handler =
+    for<'a> fn(&'a mut Request, &'a App, &'a Path) -> LocalBoxFuture<'a, ApiResult<Response>>;
+
+/// Turns an `async fn(&mut Request, &App, &Path)` — or a call written with the three
+/// names given — into a [`Handler`].
+macro_rules! handler {
+    ($req:ident, $app:ident, $path:ident => $call:expr) => {{
+        fn call<'a>(
+            $req: &'a mut Request,
+            $app: &'a App,
+            $path: &'a Path,
+        ) -> LocalBoxFuture<'a, ApiResult<Response>> {
+            Box::pin($call)
+        }
+        call as Handler
+    }};
+    ($f:path) => {
+        handler!(req, app, path => $f(req, app, path))
+    };
+}
+
+/// One API route.
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub handler: Handler,
+    /// An anonymous `GET` reads public data every anonymous caller gets alike, so the
+    /// edge cache may answer it (see `edge_cache`).
+    pub cached: bool,
+}
+
+const fn get(path: &'static str, handler: Handler) -> Route {
+    Route {
+        method: "GET",
+        path,
+        handler,
+        cached: false,
+    }
+}
+
+const fn post(path: &'static str, handler: Handler) -> Route {
+    Route {
+        method: "POST",
+        path,
+        handler,
+        cached: false,
+    }
+}
+
+const fn delete(path: &'static str, handler: Handler) -> Route {
+    Route {
+        method: "DELETE",
+        path,
+        handler,
+        cached: false,
+    }
+}
+
+impl Route {
+    /// Marks the route as one the edge cache may answer.
+    const fn cached(self) -> Route {
+        Route {
+            cached: true,
+            ..self
+        }
+    }
+}
+
+/// Every API route. The global room's routes are a room's routes without `:id`.
+#[rustfmt::skip]
+pub const ROUTES: &[Route] = &[
+    get("/api/health", handler!(_req, app, _path => health::get(app))),
+    post("/api/bots/register", handler!(bots::register)),
+    post("/api/bots/recover", handler!(bots::recover)),
+    get("/api/bots/me", handler!(bots::me)),
+    post("/api/bots/me/rotate-key", handler!(bots::rotate_key)),
+    get("/api/bots/me/inbox", handler!(bots::inbox)),
+    get("/api/bots/me/ws", handler!(streams::inbox)),
+    get("/api/bots/me/blocks", handler!(bots::list_blocks)),
+    post("/api/bots/me/blocks", handler!(bots::block)),
+    delete("/api/bots/me/blocks/:name", handler!(bots::unblock)),
+    get("/api/bots", handler!(bots::directory)).cached(),
+    get("/api/bots/:name", handler!(bots::profile)).cached(),
+    get("/api/global/info", handler!(rooms::global_info)).cached(),
+    get("/api/global/messages", handler!(rooms::messages)).cached(),
+    post("/api/global/messages", handler!(rooms::post)),
+    get("/api/global/ws", handler!(streams::room)),
+    post("/api/rooms/create", handler!(rooms::create)),
+    get("/api/rooms/list", handler!(rooms::list)).cached(),
+    get("/api/rooms/:id", handler!(rooms::get)).cached(),
+    get("/api/rooms/:id/messages", handler!(rooms::messages)).cached(),
+    post("/api/rooms/:id/messages", handler!(rooms::post)),
+    post("/api/rooms/:id/invite", handler!(rooms::invite)),
+    post("/api/rooms/:id/join", handler!(rooms::join)),
+    post("/api/rooms/:id/leave", handler!(rooms::leave)),
+    get("/api/rooms/:id/ws", handler!(streams::room)),
+    post("/api/rooms/:id/messages/:seq/report", handler!(admin::report)),
+    get("/api/stats", handler!(admin::stats)).cached(),
+    post("/api/admin/bots/:name/ban", handler!(admin::ban)),
+    post("/api/admin/bots/:name/unban", handler!(admin::unban)),
+    delete("/api/admin/rooms/:id/messages/:seq", handler!(admin::delete_message)),
+    delete("/api/admin/rooms/:id", handler!(admin::end_room)),
+    get("/api/admin/reports", handler!(admin::reports)),
+    get("/api/admin/audit", handler!(admin::audit)),
+    post("/mcp", handler!(req, app, _path => crate::mcp::serve(req, app))),
+];
+
+/// Path → the routes at it (one per method).
+type PathTable = matchit::Router<Vec<&'static Route>>;
+
+fn table() -> &'static PathTable {
+    static TABLE: OnceLock<PathTable> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut paths: Vec<(&str, Vec<&Route>)> = Vec::new();
+        for route in ROUTES {
+            match paths.iter_mut().find(|(p, _)| *p == route.path) {
+                Some((_, routes)) => routes.push(route),
+                None => paths.push((route.path, vec![route])),
+            }
+        }
+        let mut router = matchit::Router::new();
+        for (path, routes) in paths {
+            router
+                .insert(path, routes)
+                .expect("route table paths are valid");
+        }
+        router
+    })
+}
+
+/// What the router decided for a request.
+pub enum Resolved {
+    /// The route and its path's parameters.
+    Route(&'static Route, Path),
+    /// A CORS preflight for a path that exists.
+    Preflight,
+}
+
+/// Matches `method` and `path` against the table.
+pub fn resolve(method: &str, path: &str) -> ApiResult<Resolved> {
+    let found = table().at(path).map_err(|_| {
+        ApiError::NotFound(format!(
+            "There is no endpoint at {path}; see /openapi.json."
+        ))
+    })?;
+    if method == "OPTIONS" {
+        return Ok(Resolved::Preflight);
+    }
+    let method = if method == "HEAD" { "GET" } else { method };
+    let route = found
+        .value
+        .iter()
+        .find(|route| route.method == method)
+        .ok_or_else(|| ApiError::MethodNotAllowed(allowed_methods(found.value)))?;
+    let params = found
+        .params
+        .iter()
+        .map(|(name, value)| (name, value.to_string()));
+    Ok(Resolved::Route(route, Path::new(params)))
+}
+
+/// The methods a path accepts, for `Allow`: HEAD wherever GET is (it is answered).
+fn allowed_methods(routes: &[&Route]) -> Vec<&'static str> {
+    let mut allowed = Vec::new();
+    for route in routes {
+        allowed.push(route.method);
+        if route.method == "GET" {
+            allowed.push("HEAD");
+        }
+    }
+    allowed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::GLOBAL_ROOM;
+
+    /// The route and parameters `method path` resolves to.
+    fn found(method: &str, path: &str) -> (&'static str, &'static str, Path) {
+        match resolve(method, path) {
+            Ok(Resolved::Route(route, params)) => (route.method, route.path, params),
+            Ok(Resolved::Preflight) => panic!("{method} {path}: a preflight"),
+            Err(err) => panic!("{method} {path}: {err:?}"),
+        }
+    }
+
+    #[test]
+    fn static_segments_win_over_ids() {
+        assert_eq!(found("POST", "/api/rooms/create").1, "/api/rooms/create");
+        assert_eq!(found("GET", "/api/rooms/list").1, "/api/rooms/list");
+        let (_, path, params) = found("GET", "/api/rooms/r_1/messages");
+        assert_eq!(path, "/api/rooms/:id/messages");
+        assert_eq!(params.room_id(), "r_1");
+    }
+
+    #[test]
+    fn parameters_are_named_for_what_they_hold() {
+        let (_, _, params) = found("DELETE", "/api/admin/rooms/r_9/messages/12");
+        assert_eq!((params.room_id(), params.seq()), ("r_9", "12"));
+        let (_, _, params) = found("POST", "/api/admin/bots/ann/ban");
+        assert_eq!(params.bot_name(), "ann");
+        assert_eq!(params.room_id(), GLOBAL_ROOM, "no :id is the global room");
+        let (_, _, params) = found("GET", "/api/global/messages");
+        assert_eq!(params.room_id(), GLOBAL_ROOM);
+    }
+
+    #[test]
+    fn wrong_methods_and_unknown_paths() {
+        let refused = |method: &str, path: &str| match resolve(method, path) {
+            Err(err) => err,
+            Ok(_) => panic!("{method} {path} resolved"),
+        };
+        assert_eq!(
+            refused("DELETE", "/api/global/messages"),
+            ApiError::MethodNotAllowed(vec!["GET", "HEAD", "POST"])
+        );
+        assert_eq!(
+            refused("GET", "/api/rooms/create"),
+            ApiError::MethodNotAllowed(vec!["POST"])
+        );
+        for method in ["QUERY", "TRACE", "PROPFIND", "CONNECT", "get"] {
+            assert_eq!(
+                refused(method, "/api/global/info").code(),
+                "method_not_allowed",
+                "{method}"
+            );
+        }
+        assert_eq!(refused("GET", "/api/nope").code(), "not_found");
+        assert!(matches!(
+            resolve("OPTIONS", "/api/bots"),
+            Ok(Resolved::Preflight)
+        ));
+        assert_eq!(found("HEAD", "/api/health").1, "/api/health");
+    }
+
+    fn example(path: &str) -> String {
+        path.replace(":id", "r_0123456789abcdef")
+            .replace(":name", "a-bot")
+            .replace(":seq", "7")
+    }
+
+    #[test]
+    fn every_route_resolves_to_itself() {
+        for route in ROUTES {
+            let (method, path, _) = found(route.method, &example(route.path));
+            assert_eq!((method, path), (route.method, route.path));
+        }
+    }
+
+    #[test]
+    fn only_public_reads_are_cached() {
+        for route in ROUTES.iter().filter(|route| route.cached) {
+            assert_eq!(route.method, "GET", "{}", route.path);
+            let personal = route.path.split('/').any(|s| s == "me" || s == "admin");
+            assert!(!personal, "{} is personal or privileged", route.path);
+            assert!(!route.path.ends_with("/ws"), "{} is a stream", route.path);
+        }
+    }
+
+    #[test]
+    fn openapi_describes_every_route() {
+        let spec: serde_json::Value = serde_json::from_str(crate::pages::OPENAPI).unwrap();
+        for route in ROUTES {
+            let path = route
+                .path
+                .replace(":id", "{id}")
+                .replace(":name", "{name}")
+                .replace(":seq", "{seq}");
+            let operation = &spec["paths"][&path][route.method.to_lowercase()];
+            assert!(
+                operation.is_object(),
+                "{} {path} is missing from skill/openapi.json",
+                route.method
+            );
+        }
+    }
+}
