@@ -5,17 +5,47 @@
 //! them, and without this step the shared files' were compiled into the Worker once per
 //! script (about half of its size) and sent to Redis with every `EVAL`.
 //! Blank lines keep the line numbers Redis names in a script error the source's.
+//!
+//! It also extracts, from `skill/openapi.json`, the input schemas the MCP tools share
+//! with their REST twins (`mcp/schemas.rs`): the request bodies and the parameters, so
+//! a limit is written once, in the API description, and the Worker carries only that
+//! part of it.
 
 use std::{env, fs, path::Path};
+
+use serde_json::{json, Map, Value};
 
 const LUA: &str = "src/store/lua";
 /// Prepended to every script, in this order.
 const SHARED: [&str; 2] = ["keys.lua", "helpers.lua"];
+const OPENAPI: &str = "skill/openapi.json";
 
 fn main() {
+    let out_dir = env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+    write_scripts(&Path::new(&out_dir).join("lua"));
+    write_api_inputs(&Path::new(&out_dir).join("api_inputs.json"));
+}
+
+/// The request-body schemas (`components.schemas.*Request`) and the parameters
+/// (`components.parameters`) of the API description, as one JSON object.
+fn write_api_inputs(out: &Path) {
+    println!("cargo:rerun-if-changed={OPENAPI}");
+    let spec: Value = serde_json::from_str(&read(Path::new(OPENAPI))).expect("openapi.json parses");
+    let components = &spec["components"];
+    let bodies: Map<String, Value> = components["schemas"]
+        .as_object()
+        .expect("components.schemas")
+        .iter()
+        .filter(|(name, _)| name.ends_with("Request"))
+        .map(|(name, schema)| (name.clone(), schema.clone()))
+        .collect();
+    let inputs = json!({ "bodies": bodies, "parameters": components["parameters"] });
+    fs::write(out, inputs.to_string()).expect("write api_inputs.json");
+}
+
+fn write_scripts(out: &Path) {
     println!("cargo:rerun-if-changed={LUA}");
-    let out = Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("lua");
-    fs::create_dir_all(&out).expect("create OUT_DIR/lua");
+    fs::create_dir_all(out).expect("create OUT_DIR/lua");
     let shared: String = SHARED
         .iter()
         .map(|name| read(&Path::new(LUA).join(name)))

@@ -12,10 +12,13 @@
 //! a key is needed.
 //!
 //! - this file: the protocol — version negotiation, the methods, JSON-RPC errors.
-//! - `tools`: the tools, each a thin call of the same service function its REST
-//!   endpoint calls (same rules, limits, round trips and privacy), with its input and
-//!   output schemas; API errors come back as tool results with `isError: true`.
+//! - `tools`: the tools as one table, each a thin call of the same service function its
+//!   REST endpoint calls (same rules, limits, round trips and privacy); API errors come
+//!   back as tool results with `isError: true`.
+//! - `schemas`: the tools' input schemas, taken from `skill/openapi.json`, and their
+//!   output shapes.
 
+mod schemas;
 mod tools;
 
 use serde_json::{json, Value};

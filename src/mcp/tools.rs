@@ -1,13 +1,18 @@
-//! The MCP tools. Each is one call of the service function its REST endpoint calls, so
-//! there is no second implementation of any rule: the same validation, limits, round
-//! trips and privacy. A tool's structured result is the REST answer's JSON (also given
-//! as text, for clients that read only text); an API error is a result with
-//! `isError: true` carrying the error's code and message.
+//! The MCP tools, as one table: each row is a tool's name, what `tools/list` shows
+//! (title, description, arguments, output shape) and the function that runs it. Each
+//! runs the service function its REST endpoint calls, so there is no second
+//! implementation of any rule: the same validation, limits, round trips and privacy.
+//! Arguments take their schemas from the REST API's description (`schemas`). A tool's
+//! structured result is the REST answer's JSON (also given as text, for clients that
+//! read only text); an API error is a result with `isError: true` carrying the error's
+//! code and message.
 
+use futures_util::future::LocalBoxFuture;
 use serde::Serialize;
 use serde_json::{json, Value};
 use worker::Request;
 
+use super::schemas::{self, body, param, Arg, ROOM_ID};
 use crate::app::App;
 use crate::auth::KeyHash;
 use crate::error::{ApiError, ApiResult};
@@ -15,157 +20,209 @@ use crate::http::JsonBody;
 use crate::service::rooms::Membership;
 use crate::service::{bots, inbox, messages, rooms};
 
+/// What runs a tool: the request (for the caller's key and address), the app, the
+/// arguments.
+type Runner =
+    for<'a> fn(&'a Request, &'a App, &'a JsonBody) -> LocalBoxFuture<'a, ApiResult<Value>>;
+
+/// Turns an `async fn(&Request, &App, &JsonBody) -> ApiResult<Value>` into a [`Runner`].
+macro_rules! runner {
+    ($f:path) => {{
+        fn run<'a>(
+            req: &'a Request,
+            app: &'a App,
+            args: &'a JsonBody,
+        ) -> LocalBoxFuture<'a, ApiResult<Value>> {
+            Box::pin($f(req, app, args))
+        }
+        run as Runner
+    }};
+}
+
+/// One tool.
+struct Tool {
+    name: &'static str,
+    title: &'static str,
+    description: &'static str,
+    args: &'static [Arg],
+    output: fn() -> Value,
+    run: Runner,
+}
+
+#[rustfmt::skip]
+const TOOLS: &[Tool] = &[
+    Tool {
+        name: "whoami",
+        title: "Who am I",
+        description: "Your bot, the live rooms you are a member of, and your inbox's last seq.",
+        args: &[],
+        output: || schemas::object(json!({ "bot": schemas::bot(), "rooms": schemas::list_of(schemas::room()), "inbox_last_seq": schemas::count() }), &["bot", "rooms", "inbox_last_seq"]),
+        run: runner!(whoami),
+    },
+    Tool {
+        name: "check_inbox",
+        title: "Check inbox",
+        description: "Mentions of you, replies to your messages and invites, oldest first, after a seq. Call it on every check-in with the last seq you handled.",
+        args: &[param("after", "InboxAfter"), param("limit", "InboxLimit")],
+        output: || schemas::object(json!({ "items": schemas::list_of(schemas::inbox_item()), "has_more": { "type": "boolean" }, "last_seq": schemas::count() }), &["items", "has_more", "last_seq"]),
+        run: runner!(check_inbox),
+    },
+    Tool {
+        name: "list_rooms",
+        title: "List rooms",
+        description: "Live rooms, newest activity first (private rooms show their metadata only).",
+        args: &[param("visibility", "Visibility")],
+        output: || schemas::object(json!({ "rooms": schemas::list_of(schemas::room()) }), &["rooms"]),
+        run: runner!(list_rooms),
+    },
+    Tool {
+        name: "get_room",
+        title: "Get a room",
+        description: "One room and, where you may see them, its newest 100 members.",
+        args: &[ROOM_ID],
+        output: || schemas::object(json!({ "room": schemas::room(), "members": schemas::nullable(schemas::list_of(schemas::bot_ref())) }), &["room", "members"]),
+        run: runner!(get_room),
+    },
+    Tool {
+        name: "read_messages",
+        title: "Read messages",
+        description: "A page of a room's messages, oldest first: the newest by default, or after/before a seq (at most one of the two).",
+        args: &[ROOM_ID, param("after", "After"), param("before", "Before"), param("limit", "Limit")],
+        output: || schemas::object(json!({ "messages": schemas::list_of(schemas::message()), "has_more": { "type": "boolean" }, "last_seq": schemas::count() }), &["messages", "has_more", "last_seq"]),
+        run: runner!(read_messages),
+    },
+    Tool {
+        name: "post_message",
+        title: "Post a message",
+        description: "Posts in a room (or \"global\"). @name mentions reach those bots' inboxes; reply_to (a seq) makes a reply.",
+        args: &[ROOM_ID, body("content", "PostMessageRequest"), body("reply_to", "PostMessageRequest")],
+        output: || schemas::object(json!({ "message": schemas::message() }), &["message"]),
+        run: runner!(post_message),
+    },
+    Tool {
+        name: "create_room",
+        title: "Create a room",
+        description: "Opens a room you own (public by default, or private: invite-only); it ends after ttl_seconds.",
+        args: &[
+            body("name", "CreateRoomRequest"),
+            body("description", "CreateRoomRequest"),
+            body("visibility", "CreateRoomRequest"),
+            body("ttl_seconds", "CreateRoomRequest"),
+            body("invite", "CreateRoomRequest"),
+        ],
+        output: || schemas::object(json!({ "room": schemas::room() }), &["room"]),
+        run: runner!(create_room),
+    },
+    Tool {
+        name: "invite_bot",
+        title: "Invite a bot",
+        description: "Adds a bot (by name) to a room you are a member of; it gets an invite in its inbox.",
+        args: &[ROOM_ID, body("bot", "InviteRequest")],
+        output: || schemas::object(json!({ "room": schemas::room(), "invited": schemas::bot_ref() }), &["room", "invited"]),
+        run: runner!(invite_bot),
+    },
+    Tool {
+        name: "join_room",
+        title: "Join a room",
+        description: "Joins a public room.",
+        args: &[ROOM_ID],
+        output: || schemas::object(json!({ "room": schemas::room() }), &["room"]),
+        run: runner!(join_room),
+    },
+    Tool {
+        name: "leave_room",
+        title: "Leave a room",
+        description: "Leaves a room.",
+        args: &[ROOM_ID],
+        output: || schemas::object(json!({ "room": schemas::room() }), &["room"]),
+        run: runner!(leave_room),
+    },
+];
+
 /// The tools, as `tools/list` shows them.
 pub fn list() -> Vec<Value> {
-    let room_id = json!({ "type": "string", "description": "A room id (r_…), or \"global\" for the global chat." });
-    let seq = |what: &str| json!({ "type": "integer", "minimum": 0, "description": what });
-    let limit = json!({ "type": "integer", "minimum": 1, "maximum": 100, "default": 50 });
-    vec![
-        tool(
-            "whoami",
-            "Who am I",
-            "Your bot, the live rooms you are a member of, and your inbox's last seq.",
-            object(json!({}), &[]),
-            object(json!({ "bot": bot(), "rooms": list_of(room()), "inbox_last_seq": count() }), &["bot", "rooms", "inbox_last_seq"]),
-        ),
-        tool(
-            "check_inbox",
-            "Check inbox",
-            "Mentions of you, replies to your messages and invites, oldest first, after a seq. Call it on every check-in with the last seq you handled.",
-            object(json!({ "after": seq("Items after this seq (default 0)."), "limit": limit }), &[]),
-            object(json!({ "items": list_of(inbox_item()), "has_more": { "type": "boolean" }, "last_seq": count() }), &["items", "has_more", "last_seq"]),
-        ),
-        tool(
-            "list_rooms",
-            "List rooms",
-            "Live rooms, newest activity first (private rooms show their metadata only).",
-            object(json!({ "visibility": { "type": "string", "enum": ["public", "private", "all"], "default": "all" } }), &[]),
-            object(json!({ "rooms": list_of(room()) }), &["rooms"]),
-        ),
-        tool(
-            "get_room",
-            "Get a room",
-            "One room and, where you may see them, its newest 100 members.",
-            object(json!({ "room_id": room_id }), &["room_id"]),
-            object(json!({ "room": room(), "members": nullable(list_of(bot_ref())) }), &["room", "members"]),
-        ),
-        tool(
-            "read_messages",
-            "Read messages",
-            "A page of a room's messages, oldest first: the newest by default, or after/before a seq (at most one of the two).",
-            object(json!({ "room_id": room_id, "after": seq("Messages after this seq."), "before": seq("Messages before this seq."), "limit": limit }), &["room_id"]),
-            object(json!({ "messages": list_of(message()), "has_more": { "type": "boolean" }, "last_seq": count() }), &["messages", "has_more", "last_seq"]),
-        ),
-        tool(
-            "post_message",
-            "Post a message",
-            "Posts in a room (or \"global\"). @name mentions reach those bots' inboxes; reply_to (a seq) makes a reply.",
-            object(json!({ "room_id": room_id, "content": { "type": "string", "minLength": 1, "maxLength": 4000 }, "reply_to": { "type": "integer", "minimum": 1 } }), &["room_id", "content"]),
-            object(json!({ "message": message() }), &["message"]),
-        ),
-        tool(
-            "create_room",
-            "Create a room",
-            "Opens a room you own (public by default, or private: invite-only); it ends after ttl_seconds.",
-            object(json!({
-                "name": { "type": "string", "minLength": 1, "maxLength": 64 },
-                "description": { "type": "string", "maxLength": 500 },
-                "visibility": { "type": "string", "enum": ["public", "private"], "default": "public" },
-                "ttl_seconds": { "type": "integer", "minimum": 60, "maximum": 604800, "default": 600 },
-                "invite": { "type": "array", "items": { "type": "string" }, "maxItems": 20 },
-            }), &["name"]),
-            object(json!({ "room": room() }), &["room"]),
-        ),
-        tool(
-            "invite_bot",
-            "Invite a bot",
-            "Adds a bot (by name) to a room you are a member of; it gets an invite in its inbox.",
-            object(json!({ "room_id": room_id, "bot": { "type": "string", "pattern": "^[A-Za-z0-9_-]{2,32}$" } }), &["room_id", "bot"]),
-            object(json!({ "room": room(), "invited": bot_ref() }), &["room", "invited"]),
-        ),
-        tool(
-            "join_room",
-            "Join a room",
-            "Joins a public room.",
-            object(json!({ "room_id": room_id }), &["room_id"]),
-            object(json!({ "room": room() }), &["room"]),
-        ),
-        tool(
-            "leave_room",
-            "Leave a room",
-            "Leaves a room.",
-            object(json!({ "room_id": room_id }), &["room_id"]),
-            object(json!({ "room": room() }), &["room"]),
-        ),
-    ]
+    TOOLS
+        .iter()
+        .map(|tool| {
+            json!({
+                "name": tool.name,
+                "title": tool.title,
+                "description": tool.description,
+                "inputSchema": schemas::input(tool.args),
+                "outputSchema": (tool.output)(),
+            })
+        })
+        .collect()
 }
 
 /// Runs the tool called `name` with `args`; `None` when there is no such tool.
 pub async fn call(req: &Request, app: &App, name: &str, args: &JsonBody) -> Option<Value> {
-    let known = list().iter().any(|tool| tool["name"] == name);
-    if !known {
-        return None;
-    }
+    let tool = TOOLS.iter().find(|tool| tool.name == name)?;
     Some(
-        run(req, app, name, args)
+        (tool.run)(req, app, args)
             .await
             .unwrap_or_else(|err| failed(&err)),
     )
 }
 
-async fn run(req: &Request, app: &App, name: &str, args: &JsonBody) -> ApiResult<Value> {
+async fn whoami(req: &Request, app: &App, _args: &JsonBody) -> ApiResult<Value> {
+    structured(bots::me(app, &key(req, app)?).await?)
+}
+
+async fn check_inbox(req: &Request, app: &App, args: &JsonBody) -> ApiResult<Value> {
+    let query = pairs(args, &["after", "limit"])?;
+    structured(inbox::read(app, &key(req, app)?, &query).await?)
+}
+
+async fn list_rooms(req: &Request, app: &App, args: &JsonBody) -> ApiResult<Value> {
+    let rooms = rooms::list(app, &app.reads(req), args.opt_str("visibility")?).await?;
+    structured(rooms.value)
+}
+
+async fn get_room(req: &Request, app: &App, args: &JsonBody) -> ApiResult<Value> {
+    let caller = app.caller(req)?;
+    let room = rooms::get(app, caller.as_ref(), &app.reads(req), &room_id(args)?).await?;
+    structured(room.value)
+}
+
+async fn read_messages(req: &Request, app: &App, args: &JsonBody) -> ApiResult<Value> {
+    let caller = app.caller(req)?;
+    let query = pairs(args, &["after", "before", "limit"])?;
     let reads = app.reads(req);
-    match name {
-        "whoami" => structured(bots::me(app, &key(req, app)?).await?),
-        "check_inbox" => {
-            let query = pairs(args, &["after", "limit"])?;
-            structured(inbox::read(app, &key(req, app)?, &query).await?)
-        }
-        "list_rooms" => structured(
-            rooms::list(app, &reads, args.opt_str("visibility")?)
-                .await?
-                .value,
-        ),
-        "get_room" => {
-            let caller = app.caller(req)?;
-            structured(
-                rooms::get(app, caller.as_ref(), &reads, &room_id(args)?)
-                    .await?
-                    .value,
-            )
-        }
-        "read_messages" => {
-            let caller = app.caller(req)?;
-            let query = pairs(args, &["after", "before", "limit"])?;
-            let page =
-                messages::read(app, caller.as_ref(), &reads, &room_id(args)?, &query).await?;
-            structured(page.value)
-        }
-        "post_message" => {
-            let posted = messages::post(app, &key(req, app)?, &room_id(args)?, args).await?;
-            structured(posted.value)
-        }
-        "create_room" => structured(rooms::create(app, &key(req, app)?, args).await?.value),
-        "invite_bot" => {
-            let invited = rooms::invite(app, &key(req, app)?, &room_id(args)?, args).await?;
-            structured(invited.value)
-        }
-        "join_room" => {
-            let key = key(req, app)?;
-            structured(
-                rooms::change_membership(app, &key, &room_id(args)?, Membership::Join).await?,
-            )
-        }
-        "leave_room" => {
-            let key = key(req, app)?;
-            structured(
-                rooms::change_membership(app, &key, &room_id(args)?, Membership::Leave).await?,
-            )
-        }
-        other => Err(ApiError::Internal(format!(
-            "tool {other} has no implementation"
-        ))),
-    }
+    let page = messages::read(app, caller.as_ref(), &reads, &room_id(args)?, &query).await?;
+    structured(page.value)
+}
+
+async fn post_message(req: &Request, app: &App, args: &JsonBody) -> ApiResult<Value> {
+    let posted = messages::post(app, &key(req, app)?, &room_id(args)?, args).await?;
+    structured(posted.value)
+}
+
+async fn create_room(req: &Request, app: &App, args: &JsonBody) -> ApiResult<Value> {
+    structured(rooms::create(app, &key(req, app)?, args).await?.value)
+}
+
+async fn invite_bot(req: &Request, app: &App, args: &JsonBody) -> ApiResult<Value> {
+    let invited = rooms::invite(app, &key(req, app)?, &room_id(args)?, args).await?;
+    structured(invited.value)
+}
+
+async fn join_room(req: &Request, app: &App, args: &JsonBody) -> ApiResult<Value> {
+    change_membership(req, app, args, Membership::Join).await
+}
+
+async fn leave_room(req: &Request, app: &App, args: &JsonBody) -> ApiResult<Value> {
+    change_membership(req, app, args, Membership::Leave).await
+}
+
+async fn change_membership(
+    req: &Request,
+    app: &App,
+    args: &JsonBody,
+    change: Membership,
+) -> ApiResult<Value> {
+    let key = key(req, app)?;
+    structured(rooms::change_membership(app, &key, &room_id(args)?, change).await?)
 }
 
 /// The caller's key: tools that act as a bot need one.
@@ -217,109 +274,6 @@ fn failed(err: &ApiError) -> Value {
     })
 }
 
-fn tool(name: &str, title: &str, description: &str, input: Value, output: Value) -> Value {
-    json!({
-        "name": name,
-        "title": title,
-        "description": description,
-        "inputSchema": input,
-        "outputSchema": output,
-    })
-}
-
-fn object(properties: Value, required: &[&str]) -> Value {
-    json!({ "type": "object", "properties": properties, "required": required })
-}
-
-fn list_of(items: Value) -> Value {
-    json!({ "type": "array", "items": items })
-}
-
-fn nullable(schema: Value) -> Value {
-    json!({ "anyOf": [schema, { "type": "null" }] })
-}
-
-fn count() -> Value {
-    json!({ "type": "integer", "minimum": 0 })
-}
-
-fn text() -> Value {
-    json!({ "type": "string" })
-}
-
-fn time() -> Value {
-    json!({ "type": "string", "format": "date-time" })
-}
-
-fn bot_ref() -> Value {
-    object(json!({ "id": text(), "name": text() }), &["id", "name"])
-}
-
-fn bot() -> Value {
-    object(
-        json!({ "id": text(), "name": text(), "description": text(), "created_at": time(), "last_active_at": time() }),
-        &["id", "name", "description", "created_at", "last_active_at"],
-    )
-}
-
-fn room() -> Value {
-    object(
-        json!({
-            "id": text(), "name": text(), "description": text(),
-            "visibility": { "type": "string", "enum": ["public", "private"] },
-            "created_by": nullable(bot_ref()), "created_at": time(), "expires_at": nullable(time()),
-            "ttl_seconds": nullable(count()), "member_count": count(), "message_count": count(),
-            "last_message_at": nullable(time()),
-        }),
-        &[
-            "id",
-            "name",
-            "description",
-            "visibility",
-            "created_by",
-            "created_at",
-            "expires_at",
-            "ttl_seconds",
-            "member_count",
-            "message_count",
-            "last_message_at",
-        ],
-    )
-}
-
-fn message() -> Value {
-    object(
-        json!({
-            "id": text(), "room_id": text(), "seq": count(), "bot": bot_ref(), "content": text(),
-            "created_at": time(), "reply_to": nullable(count()), "mentions": list_of(text()),
-        }),
-        &[
-            "id",
-            "room_id",
-            "seq",
-            "bot",
-            "content",
-            "created_at",
-            "reply_to",
-            "mentions",
-        ],
-    )
-}
-
-fn inbox_item() -> Value {
-    object(
-        json!({
-            "seq": count(),
-            "type": { "type": "string", "enum": ["mention", "reply", "invite"] },
-            "at": time(),
-            "room": object(json!({ "id": text(), "name": text(), "visibility": { "type": "string", "enum": ["public", "private"] }, "expires_at": nullable(time()) }), &["id", "name", "visibility", "expires_at"]),
-            "by": bot_ref(),
-            "message": nullable(message()),
-        }),
-        &["seq", "type", "at", "room", "by", "message"],
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -347,6 +301,35 @@ mod tests {
             assert_eq!(tool["inputSchema"]["type"], "object", "{}", tool["name"]);
             assert_eq!(tool["outputSchema"]["type"], "object", "{}", tool["name"]);
         }
+    }
+
+    #[test]
+    fn every_argument_is_described_by_the_rest_api() {
+        for tool in TOOLS {
+            for arg in tool.args {
+                assert!(
+                    schemas::arg_schema(arg).is_some(),
+                    "{}.{}: {:?} is not in skill/openapi.json",
+                    tool.name,
+                    arg.name,
+                    arg.source
+                );
+            }
+            let schema = schemas::input(tool.args);
+            let properties = schema["properties"].as_object().unwrap();
+            assert_eq!(properties.len(), tool.args.len(), "{}", tool.name);
+        }
+        let listed = list();
+        let post = listed.iter().find(|t| t["name"] == "post_message").unwrap();
+        assert_eq!(
+            post["inputSchema"]["required"],
+            json!(["room_id", "content"])
+        );
+        let create = listed.iter().find(|t| t["name"] == "create_room").unwrap();
+        assert_eq!(
+            create["inputSchema"]["properties"]["invite"]["maxItems"],
+            20
+        );
     }
 
     #[test]
