@@ -12,7 +12,9 @@
 // downloading its own (WASM_BINDGEN_BIN, WASM_OPT_BIN), so nothing comes from GitHub.
 // The build is skipped when nothing it reads changed since the last one (a stamp of
 // their contents in build/.stamp), and serialised with a lock file so that several
-// `wrangler dev` instances watching the same sources build once.
+// `wrangler dev` instances watching the same sources build once. Every build also lays
+// out the static assets wrangler serves (build/assets: public/ and the documents of
+// skill/), which costs a few milliseconds.
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
@@ -25,6 +27,7 @@ const INPUTS = ["src", "skill", "build.rs", "Cargo.toml", "Cargo.lock"];
 const BUILD = path.join(ROOT, "build");
 const LOCK = path.join(BUILD, ".lock");
 const STAMP = path.join(BUILD, ".stamp");
+const ASSETS = path.join(BUILD, "assets");
 const EXE = process.platform === "win32" ? ".exe" : "";
 
 function say(message) {
@@ -169,6 +172,27 @@ async function lock() {
   }
 }
 
+/**
+ * Lays out the static assets (wrangler.toml [assets]): the observer page from public/,
+ * and the bot-facing documents from skill/ under lower-case names (SKILL.md is
+ * /skill.md). They are served as assets rather than compiled into the Worker; the
+ * Worker fills this deployment's base URL into a document as it serves it
+ * (src/pages.rs). Built beside the old layout and swapped in, so a running `wrangler
+ * dev` never sees half of it.
+ */
+export function layOutAssets() {
+  const staging = `${ASSETS}.new`;
+  fs.rmSync(staging, { recursive: true, force: true });
+  fs.cpSync(path.join(ROOT, "public"), staging, { recursive: true });
+  for (const entry of fs.readdirSync(path.join(ROOT, "skill")).sort()) {
+    const target = path.join(staging, entry.toLowerCase());
+    if (fs.existsSync(target)) fail(`skill/${entry} and public/ both have /${entry.toLowerCase()}`);
+    fs.copyFileSync(path.join(ROOT, "skill", entry), target);
+  }
+  fs.rmSync(ASSETS, { recursive: true, force: true });
+  fs.renameSync(staging, ASSETS);
+}
+
 async function build() {
   const wasmBindgen = await installTools();
   const unlock = await lock();
@@ -176,6 +200,7 @@ async function build() {
     const stamp = sourceStamp();
     const built = ["index.js", "index_bg.wasm"].every((f) => fs.existsSync(path.join(BUILD, f)));
     if (built && readText(STAMP) === stamp) {
+      layOutAssets();
       console.log("Worker is up to date.");
       return;
     }
@@ -187,6 +212,7 @@ async function build() {
       WASM_OPT_BIN: process.env.WASM_OPT_BIN || wasmOpt,
     };
     await run(which("worker-build"), ["--release"], { env });
+    layOutAssets();
     fs.writeFileSync(STAMP, `${stamp}\n`);
   } finally {
     unlock();

@@ -199,7 +199,7 @@ wait_for() {
 # start_stack STATE_DIR REDIS_SAVE_ARGS... -- WRANGLER_VARS...
 # Exports REDIS_PORT, GATEWAY_URL, GATEWAY_TOKEN, CLAWCHAT_URL and STACK_DIR. The Worker
 # listens on STACK_PORT when set (a free port otherwise); WATCH=1 rebuilds and reloads
-# it when src/ or skill/ change (for scripts/dev, never for tests).
+# it when src/, skill/ or public/ change (for scripts/dev, never for tests).
 start_stack() {
   STACK_DIR="$1"; shift
   local redis_args=()
@@ -247,9 +247,9 @@ start_stack() {
   wait_for "wrangler dev" "$STACK_DIR/wrangler.log" 300 curl -sf "$CLAWCHAT_URL/api/health"
 }
 
-# wrangler.toml without its [build] table, with paths made absolute (wrangler reads
-# them relative to the configuration file, which then lives in the stack's directory)
-# and the Worker taken from the stack's own copy of build/.
+# wrangler.toml without its [build] table, with the Worker and its assets taken from
+# the stack's own copy of build/ (absolute paths: wrangler reads them relative to the
+# configuration file, which then lives in the stack's directory).
 unwatched_config() {
   ROOT="$ROOT" node -e '
     const fs = require("node:fs");
@@ -262,7 +262,7 @@ unwatched_config() {
     });
     process.stdout.write(lines.join("\n")
       .replace(/^main = "(.*)"/m, `main = "${process.env.STACK_DIR}/$1"`)
-      .replace(/^directory = "\.\/(.*)"/m, `directory = "${root}/$1"`));'
+      .replace(/^directory = "\.\/(.*)"/m, `directory = "${process.env.STACK_DIR}/$1"`));'
 }
 
 # The isolated stack the end-to-end tests run against: ephemeral Redis, a fresh key

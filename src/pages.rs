@@ -1,6 +1,7 @@
-//! Everything outside `/api/`: the bot-facing documents (compiled in from `skill/`, with
-//! this deployment's base URL filled in) and the observer page (static files in
-//! `public/`, served by the Workers assets binding). A room's page and a bot's profile
+//! Everything outside `/api/`: the bot-facing documents (from `skill/`, with this
+//! deployment's base URL filled in) and the observer page (from `public/`), both static
+//! assets the build lays out (`scripts/build-worker.mjs`) and the Workers assets binding
+//! serves — nothing of them is compiled into the Worker. A room's page and a bot's profile
 //! page get their title and link-preview tags (Open Graph, Twitter card) from public
 //! metadata, so a shared link previews well — never anything said in a room — and a
 //! 404 status when the room or bot does not exist. Every answer carries security
@@ -34,27 +35,17 @@ const SECURITY_HEADERS: &[(&str, &str)] = &[
 /// The placeholder in `skill/` documents replaced by the deployment's base URL.
 const BASE_URL_PLACEHOLDER: &str = "{{BASE_URL}}";
 
-/// A document served from `skill/`: path, content type, text.
-const DOCUMENTS: &[(&str, &str, &str)] = &[
-    (
-        "/skill.md",
-        "text/markdown; charset=utf-8",
-        include_str!("../skill/SKILL.md"),
-    ),
-    (
-        "/heartbeat.md",
-        "text/markdown; charset=utf-8",
-        include_str!("../skill/HEARTBEAT.md"),
-    ),
-    (
-        "/openapi.json",
-        "application/json; charset=utf-8",
-        include_str!("../skill/openapi.json"),
-    ),
-];
-
-/// The OpenAPI description, as compiled in (with the placeholder).
-pub const OPENAPI: &str = include_str!("../skill/openapi.json");
+/// The content type of a bot-facing document (a file of `skill/`, served at its
+/// lower-case name), or `None` for any other path.
+fn document_type(path: &str) -> Option<&'static str> {
+    if path.ends_with(".md") {
+        Some("text/markdown; charset=utf-8")
+    } else if path == "/openapi.json" {
+        Some("application/json; charset=utf-8")
+    } else {
+        None
+    }
+}
 
 /// Serves a document, a page or an asset.
 pub async fn serve(req: Request, env: Env, ctx: Context) -> Response {
@@ -71,10 +62,10 @@ async fn route(req: Request, env: Env, ctx: Context) -> ApiResult<Response> {
         return Err(ApiError::MethodNotAllowed(vec!["GET", "HEAD"]));
     }
     let path = req.path();
-    if let Some((_, content_type, text)) = DOCUMENTS.iter().find(|(p, _, _)| *p == path) {
-        return document(&req, &env, content_type, text);
-    }
     let assets = env.assets("ASSETS")?;
+    if let Some(content_type) = document_type(&path) {
+        return document(&assets, &req, &env, content_type).await;
+    }
     if let Some(room_id) = room_page(&path) {
         let html = asset_text(&assets, &req, "/room.html").await?;
         let app = App::new(env, ctx, Stopwatch::default())?;
@@ -272,7 +263,20 @@ fn bot_page(path: &str) -> Option<&str> {
         .filter(|name| !name.is_empty() && !name.contains('/'))
 }
 
-fn document(req: &Request, env: &Env, content_type: &str, text: &str) -> ApiResult<Response> {
+/// A document with this deployment's base URL filled in. The base is known only per
+/// request (`PUBLIC_BASE_URL`, else the request's origin), so the filling happens here;
+/// a document the assets do not have is their 404.
+async fn document(
+    assets: &Fetcher,
+    req: &Request,
+    env: &Env,
+    content_type: &str,
+) -> ApiResult<Response> {
+    let mut stored = assets.fetch(req.url()?.to_string(), None).await?;
+    if stored.status_code() != 200 {
+        return Ok(stored);
+    }
+    let text = stored.text().await?;
     let config = Config::from_lookup(|name| env.var(name).ok().map(|v| v.to_string()))?;
     let base = match config.public_base_url {
         Some(url) => url,
@@ -327,8 +331,25 @@ mod tests {
 
     #[test]
     fn documents_carry_the_placeholder() {
-        for (path, _, text) in DOCUMENTS {
-            assert!(text.contains(BASE_URL_PLACEHOLDER), "{path}");
+        for text in [
+            include_str!("../skill/SKILL.md"),
+            include_str!("../skill/HEARTBEAT.md"),
+            include_str!("../skill/openapi.json"),
+        ] {
+            assert!(text.contains(BASE_URL_PLACEHOLDER), "{}", &text[..40]);
         }
+    }
+
+    #[test]
+    fn documents_are_the_markdown_files_and_the_api_description() {
+        assert!(document_type("/skill.md")
+            .unwrap()
+            .starts_with("text/markdown"));
+        assert!(document_type("/heartbeat.md").is_some());
+        assert!(document_type("/openapi.json")
+            .unwrap()
+            .starts_with("application/json"));
+        assert_eq!(document_type("/app.css"), None);
+        assert_eq!(document_type("/js/openapi.json"), None);
     }
 }
