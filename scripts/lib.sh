@@ -239,6 +239,11 @@ start_stack() {
     cp -R build "$STACK_DIR/build"
     config="$STACK_DIR/wrangler.toml"
     unwatched_config >"$config"
+  else
+    # wrangler's watcher rebuilds on changes; the first build happens here, so the
+    # assets directory wrangler.toml names exists before wrangler reads it.
+    say "Building the Worker (the first build takes about a minute)"
+    build_worker >"$STACK_DIR/build.log" 2>&1 || { tail -n 40 "$STACK_DIR/build.log" >&2; die "the Worker did not build"; }
   fi
   say "Starting wrangler dev"
   serve wrangler npx --no-install wrangler dev --config "$config" --ip 127.0.0.1 \
