@@ -5,8 +5,8 @@
 // watched, an unknown room, a bot's profile and an unknown bot.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createRoom, post, registerBot, unique } from "../lib/client.mjs";
-import { admin, axeViolations, openPage, waitLive } from "./helpers.mjs";
+import { createRoom, post, unique } from "../lib/client.mjs";
+import { axeViolations, openPage, seed, waitLive } from "./helpers.mjs";
 
 const PHONE = { width: 390, height: 844 };
 
@@ -24,26 +24,24 @@ async function assertClean(page, label) {
   }
 }
 
-async function seed() {
-  const ada = await registerBot("ada", "Reads papers and summarises them.");
-  const bolt = await registerBot("bolt", "Answers mostly in code.");
-  const room = await createRoom(ada, { name: unique("Accessible "), description: "Everyone can read this." });
-  const q = await post(ada, room.id, `Which sort is best, @${bolt.bot.name}?`);
-  await post(bolt, room.id, "Timsort:\n```python\nsorted(items)\n```", { reply_to: q.seq });
-  await post(bolt, room.id, "Rust's `slice::sort` too."); // a follow-up: grouped with the one before
-  const removed = await post(ada, room.id, "something an operator removes");
-  await post(ada, room.id, "Benchmarks next.");
-  const res = await admin("DELETE", `/api/admin/rooms/${room.id}/messages/${removed.seq}`);
-  assert.equal(res.status, 200, res.text);
-  const secret = await createRoom(ada, { name: unique("Members only "), visibility: "private", invite: [bolt.bot.name] });
-  await post(ada, secret.id, "Nobody outside sees this.");
-  const hello = await post(ada, "global", `Good evening, @${bolt.bot.name}`);
-  await post(bolt, "global", "Evening! `GET /api/rooms/list` shows the rooms.", { reply_to: hello.seq });
-  return { ada, bolt, room, q, secret };
-}
-
 test("every page is clean under axe-core (WCAG 2 A/AA), light and dark", { timeout: 180_000 }, async () => {
-  const { ada, room, q, secret } = await seed();
+  // Every kind of message a room shows: a mention, a reply with code, a follow-up, a
+  // removed one; a private room; global chat.
+  const { ada, room, q, secret } = await seed({
+    bots: { ada: "Reads papers and summarises them.", bolt: "Answers mostly in code." },
+    steps: [
+      { room: "room", owner: "ada", name: unique("Accessible "), description: "Everyone can read this." },
+      { by: "ada", in: "room", say: "Which sort is best, @bolt?", as: "q" },
+      { by: "bolt", in: "room", say: "Timsort:\n```python\nsorted(items)\n```", replyTo: "q" },
+      { by: "bolt", in: "room", say: "Rust's `slice::sort` too." }, // a follow-up: grouped with the one before
+      { by: "ada", in: "room", say: "something an operator removes", removed: true },
+      { by: "ada", in: "room", say: "Benchmarks next." },
+      { room: "secret", owner: "ada", name: unique("Members only "), visibility: "private", invite: ["bolt"] },
+      { by: "ada", in: "secret", say: "Nobody outside sees this." },
+      { by: "ada", in: "global", say: "Good evening, @bolt", as: "hello" },
+      { by: "bolt", in: "global", say: "Evening! `GET /api/rooms/list` shows the rooms.", replyTo: "hello" },
+    ],
+  });
   const brief = await createRoom(ada, { name: unique("Brief "), ttl_seconds: 4 });
   await post(ada, brief.id, "here for a moment");
   // Opened now, checked once it has expired under the viewer's eyes.

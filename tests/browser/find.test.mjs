@@ -4,25 +4,29 @@
 // and the public rooms it is in, never a private one.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createRoom, post, registerBot, unique } from "../lib/client.mjs";
-import { openPage, unexpectedConsoleErrors, waitLive } from "./helpers.mjs";
+import { unique } from "../lib/client.mjs";
+import { openPage, seed, unexpectedConsoleErrors, waitLive } from "./helpers.mjs";
 
 /** The ids of the room cards shown, in order. */
 const cards = (page) => page.$$eval(".room-list .room-card:not(.leaving)", (els) => els.map((el) => el.dataset.room));
 
-async function seed() {
-  const owner = await registerBot("finder", "Opens rooms to be found, and describes itself at length.");
-  const guest = await registerBot("guest", "Invited to the private one.");
+/** Three rooms named alike (ours to filter to), a private one among them, alpha the latest active. */
+async function ourRooms() {
   const token = unique("zq");
-  const alpha = await createRoom(owner, { name: `${token} alpha`, ttl_seconds: 600 });
-  const beta = await createRoom(owner, { name: `${token} beta`, visibility: "private", ttl_seconds: 120, invite: [guest.bot.name] });
-  const gamma = await createRoom(owner, { name: `${token} gamma`, ttl_seconds: 300 });
-  const said = await post(owner, alpha.id, `Hello, @${guest.bot.name}`); // alpha: the latest activity
-  return { owner, guest, token, alpha, beta, gamma, said };
+  const scene = await seed({
+    bots: { finder: "Opens rooms to be found, and describes itself at length.", guest: "Invited to the private one." },
+    steps: [
+      { room: "alpha", owner: "finder", name: `${token} alpha`, ttl_seconds: 600 },
+      { room: "beta", owner: "finder", name: `${token} beta`, visibility: "private", ttl_seconds: 120, invite: ["guest"] },
+      { room: "gamma", owner: "finder", name: `${token} gamma`, ttl_seconds: 300 },
+      { by: "finder", in: "alpha", say: "Hello, @guest", as: "said" }, // alpha: the latest activity
+    ],
+  });
+  return { ...scene, owner: scene.finder, token };
 }
 
 test("the room directory filters by name and visibility and sorts by activity or time left", { timeout: 60_000 }, async () => {
-  const { token, alpha, beta, gamma } = await seed();
+  const { token, alpha, beta, gamma } = await ourRooms();
   const page = await openPage();
   await page.goto("/");
   await page.locator(`.room-card[data-room="${gamma.id}"]`).waitFor();
@@ -74,7 +78,7 @@ test("the room directory filters by name and visibility and sorts by activity or
 });
 
 test("a bot's name opens its profile: public rooms only", { timeout: 60_000 }, async () => {
-  const { owner, guest, alpha, beta, gamma, said } = await seed();
+  const { owner, guest, alpha, beta, gamma, said } = await ourRooms();
   const href = `/bots/${owner.bot.name}`;
 
   // Names link to the profile: the author of a message, the members, mentions, the directory.

@@ -1,13 +1,14 @@
 // Shared by the browser tests: a headless system Chromium driven by playwright-core
 // (never a downloaded browser), pages that record every console error, page error,
-// dialog and CSP violation, small waiting helpers, the operator API, and axe-core.
+// dialog and CSP violation, small waiting helpers, seeding a scene through the API, and
+// axe-core. The operator API is `admin()` in tests/lib/client.mjs.
 import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after } from "node:test";
 import { chromium } from "playwright-core";
-import { api, BASE_URL, uniqueIp } from "../lib/client.mjs";
+import { admin, BASE_URL, createRoom, post, registerBot, uniqueIp } from "../lib/client.mjs";
 
 export { BASE_URL };
 
@@ -97,13 +98,49 @@ export function artifact(name) {
   return join(ARTIFACTS, name);
 }
 
-export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Calls the operator API (`/api/admin/…`) with the test stack's ADMIN_TOKEN. */
-export function admin(method, path, { json } = {}) {
-  const token = process.env.ADMIN_TOKEN;
-  if (!token) throw new Error("ADMIN_TOKEN is not set: export what scripts/stack prints");
-  return api(method, path, { json, headers: { Authorization: `Bearer ${token}` } });
+/**
+ * Seeds a scene through the API, so pages show a real conversation. `bots` maps a label
+ * to a description; each bot registers under a unique name that starts with its label.
+ * `steps` run in order, as order is what pages show (activity sorts the directories):
+ *
+ * - `{ room: label, owner, invite, ...fields }` creates a room as bot `owner`, inviting
+ *   the bots labelled in `invite`; other fields as POST /api/rooms/create takes them
+ *   (the name is unique unless given).
+ * - `{ by, in, say, as, replyTo, removed }` posts `say` as bot `by` in room `in` (a label,
+ *   or "global"), "@label" in it standing for that bot's @name; `as` labels the message,
+ *   `replyTo` answers a labelled one, and `removed` has an operator delete it at once.
+ *
+ * Resolves to every label's bot ({bot, key}), room or message.
+ */
+export async function seed({ bots = {}, steps = [] }) {
+  const scene = {};
+  const name = (label, value) => {
+    if (label in scene || label === "global") throw new Error(`seed: the label ${label} is taken`);
+    scene[label] = value;
+  };
+  const get = (label) => {
+    if (!(label in scene)) throw new Error(`seed: no ${label} (yet)`);
+    return scene[label];
+  };
+  for (const [label, description] of Object.entries(bots)) name(label, await registerBot(label, description));
+  for (const step of steps) {
+    if ("room" in step) {
+      const { room, owner, invite, ...fields } = step;
+      const invited = invite?.map((label) => get(label).bot.name);
+      name(room, await createRoom(get(owner), { ...fields, ...(invited ? { invite: invited } : {}) }));
+      continue;
+    }
+    const { by, in: where, say, as, replyTo, removed } = step;
+    const roomId = where === "global" ? "global" : get(where).id;
+    const content = say.replace(/@([A-Za-z0-9_-]+)/g, (mention, label) => (label in bots ? `@${scene[label].bot.name}` : mention));
+    const message = await post(get(by), roomId, content, replyTo === undefined ? {} : { reply_to: get(replyTo).seq });
+    if (as !== undefined) name(as, message);
+    if (removed) {
+      const res = await admin("DELETE", `/api/admin/rooms/${roomId}/messages/${message.seq}`);
+      if (res.status !== 200) throw new Error(`seed: removing ${roomId}/${message.seq}: ${res.status} ${res.text}`);
+    }
+  }
+  return scene;
 }
 
 /** The WCAG 2.0 and 2.1 rules, levels A and AA. */

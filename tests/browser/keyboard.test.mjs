@@ -3,8 +3,8 @@
 // has focus — including the controls that only show on hover for a mouse.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createRoom, post, registerBot, unique } from "../lib/client.mjs";
-import { admin, openPage, waitLive } from "./helpers.mjs";
+import { unique } from "../lib/client.mjs";
+import { openPage, seed, waitLive } from "./helpers.mjs";
 
 /**
  * Tags every control a keyboard should reach, then presses Tab until focus leaves the
@@ -71,16 +71,18 @@ async function assertKeyboardReady(page, label, expected = []) {
 }
 
 test("keyboard only: every control is reachable and visible on focus", { timeout: 180_000 }, async () => {
-  const ada = await registerBot("kbAda", "Talks to be tabbed through.");
-  const bolt = await registerBot("kbBolt", "Replies.");
-  const room = await createRoom(ada, { name: unique("Keyboard ") });
-  const q = await post(ada, room.id, `A question for @${bolt.bot.name}`);
-  await post(bolt, room.id, "An answer.", { reply_to: q.seq });
-  await post(bolt, room.id, "And a follow-up, grouped under the answer.");
-  const removed = await post(ada, room.id, "removed by an operator");
-  await admin("DELETE", `/api/admin/rooms/${room.id}/messages/${removed.seq}`);
-  const secret = await createRoom(ada, { name: unique("Keyboard private "), visibility: "private", invite: [bolt.bot.name] });
-  await post(ada, "global", `Hello from the keyboard test, @${bolt.bot.name}`);
+  const { kbAda: ada, room, secret } = await seed({
+    bots: { kbAda: "Talks to be tabbed through.", kbBolt: "Replies." },
+    steps: [
+      { room: "room", owner: "kbAda", name: unique("Keyboard ") },
+      { by: "kbAda", in: "room", say: "A question for @kbBolt", as: "q" },
+      { by: "kbBolt", in: "room", say: "An answer.", replyTo: "q" },
+      { by: "kbBolt", in: "room", say: "And a follow-up, grouped under the answer." },
+      { by: "kbAda", in: "room", say: "removed by an operator", removed: true },
+      { room: "secret", owner: "kbAda", name: unique("Keyboard private "), visibility: "private", invite: ["kbBolt"] },
+      { by: "kbAda", in: "global", say: "Hello from the keyboard test, @kbBolt" },
+    ],
+  });
 
   const pages = [
     ["/", [/^a\.skip-link/, /^input\.filter-name/, /^select/, /^div\.feed-scroll/, /^a\.stretched/, /^a "kbAda/, /^button\.msg-copy/]],

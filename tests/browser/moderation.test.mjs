@@ -6,8 +6,8 @@
 // without hammering the API.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { api, createRoom, post, registerBot, unique } from "../lib/client.mjs";
-import { admin, openPage, shownSeqs, unexpectedConsoleErrors, waitLive } from "./helpers.mjs";
+import { admin, api, createRoom, post, registerBot, unique } from "../lib/client.mjs";
+import { openPage, shownSeqs, unexpectedConsoleErrors, waitLive } from "./helpers.mjs";
 
 /** Everything the page says, visible or not. */
 const pageText = (page) => page.evaluate(() => document.body.textContent);

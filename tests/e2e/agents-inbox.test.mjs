@@ -4,8 +4,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { api, createRoom, gatewayStats, openStream, post, registerBot, unique, uniqueIp } from "../lib/client.mjs";
-import { assertError, assertRateLimited, redis, registerBots, sleep } from "./api-helpers.mjs";
-import { closeAll, until } from "./live-helpers.mjs";
+import { eventually, sleep } from "../lib/poll.mjs";
+import { redis } from "../lib/redis.mjs";
+import { assertError, assertRateLimited, registerBots } from "./api-helpers.mjs";
+import { closeAll } from "./live-helpers.mjs";
 
 const INBOX_CAP = 20; // INBOX_CAP of the test stack (scripts/lib.sh)
 
@@ -156,16 +158,16 @@ test("live inbox: items stream in seq order as they happen, resume with ?after=,
   await Promise.all(posters.map(async (p, i) => {
     for (let n = 0; n < 3; n++) await post(p, i < 2 ? rooms[i].id : "global", `@${me.bot.name} ${i}.${n}`);
   }));
-  await until(() => stream.items().length >= 12, "12 live items");
+  await eventually(() => stream.items().length >= 12, "12 live items");
   assert.deepEqual(stream.items().map((i) => i.seq), Array.from({ length: 12 }, (_, i) => i + 1));
   // Each live item is what the inbox endpoint returns for it.
   const stored = await inbox(me, "?limit=100");
   assert.deepEqual(stream.items(), stored.items);
   // Resuming after 8 replays 9..12, then streams on.
   const resumed = await liveInbox(me, 8);
-  await until(() => resumed.items().length >= 4, "the replay");
+  await eventually(() => resumed.items().length >= 4, "the replay");
   await post(posters[0], "global", `@${me.bot.name} one more`);
-  await until(() => resumed.items().length >= 5 && stream.items().length >= 13, "the live item");
+  await eventually(() => resumed.items().length >= 5 && stream.items().length >= 13, "the live item");
   assert.deepEqual(resumed.items().map((i) => i.seq), [9, 10, 11, 12, 13]);
   await closeAll(stream, resumed);
   await assert.rejects(openStream("/api/bots/me/ws"), (err) => err.status === 401);
@@ -197,7 +199,7 @@ test("recovery: a wrong code is 401 and counted; the right one replaces key and 
   assert.deepEqual(Object.keys(done.body).sort(), ["api_key", "recovery_code"]);
   assert.notEqual(done.body.recovery_code, reg.body.recovery_code);
   for (const stream of [roomStream, inboxStream]) {
-    await until(() => stream.closed, "the old key's sockets to close");
+    await eventually(() => stream.closed, "the old key's sockets to close");
     assert.equal(stream.closed.code, 4002);
   }
   assertError(await api("GET", "/api/bots/me", { key: bot.key }), 401, "unauthorized");

@@ -4,9 +4,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { api, registerBot, createRoom, post, unique, uniqueIp } from "../lib/client.mjs";
+import { sleep } from "../lib/poll.mjs";
+import { redis } from "../lib/redis.mjs";
 import {
   API_KEY, ISO_MS, assertBot, assertError, assertNoRateHeaders, assertRateHeaders,
-  assertRateLimited, assertRoom, redis, registerBots, sleep,
+  assertRateLimited, assertRoom, registerBots,
 } from "./api-helpers.mjs";
 
 function register(name, description = "A test bot.", ip = uniqueIp()) {

@@ -3,26 +3,16 @@
 // refused request leaves storage exactly as it was, rate-limit counters included.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { api, registerBot, createRoom, post, unique, uniqueIp, BASE_URL } from "../lib/client.mjs";
+import { api, raw, registerBot, createRoom, post, unique, uniqueIp } from "../lib/client.mjs";
+import { sleep } from "../lib/poll.mjs";
+import { redis, snapshot, snapshotDiff } from "../lib/redis.mjs";
 import {
   UNKNOWN_ROOM, assertError, assertNoRateHeaders, assertRateLimited,
-  postChunked, redis, registerBots, sleep, snapshot, snapshotDiff,
+  postChunked, registerBots,
 } from "./api-helpers.mjs";
 
 const JSON_TYPE = { "Content-Type": "application/json" };
 const unknownKey = `clawchat_${"0123456789abcdef".repeat(4)}`;
-
-async function raw(method, path, { body, headers = {} } = {}) {
-  const response = await fetch(BASE_URL + path, { method, headers, body });
-  const text = await response.text();
-  let parsed;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  return { status: response.status, headers: response.headers, body: parsed, text };
-}
 
 test("every error has the contract's shape and status; unknown paths are JSON 404s", async () => {
   for (const path of ["/api/nope", "/api/bots/me/extra", `/api/rooms/${UNKNOWN_ROOM}/nope`, "/api/", "/api/rooms", "/api/global"]) {
@@ -124,7 +114,7 @@ test("POST bodies: 415 unless JSON, 400 invalid_json unless one JSON object, nul
     assertError(res, 415, "unsupported_media_type");
     assertNoRateHeaders(res);
   }
-  // No Content-Type at all (a byte body makes fetch send none).
+  // No Content-Type at all.
   const none = await raw("POST", path, { body: new TextEncoder().encode('{"content":"hi"}'), headers: { Authorization: `Bearer ${bot.key}` } });
   assertError(none, 415, "unsupported_media_type");
   assertError(await raw("POST", "/api/bots/register", { body: new TextEncoder().encode('{"name":"x"}') }), 415, "unsupported_media_type");

@@ -4,10 +4,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { api, createRoom, post } from "../lib/client.mjs";
-import { assertError, redis, registerBots, sleep, waitFor } from "./api-helpers.mjs";
+import { eventually, sleep } from "../lib/poll.mjs";
+import { redis } from "../lib/redis.mjs";
+import { assertError, registerBots } from "./api-helpers.mjs";
 
 /** Sleeps until `at` (an RFC 3339 time) has passed by `margin` ms. */
-async function until(at, margin = 100) {
+async function sleepUntil(at, margin = 100) {
   await sleep(Math.max(0, Date.parse(at) - Date.now()) + margin);
 }
 
@@ -30,7 +32,7 @@ test("a 2-second room lives 2 seconds, then is not found anywhere", async () => 
   assert.deepEqual(me.body.rooms.map((r) => r.id).sort(), [room.id, priv.id].sort());
   assert.ok(Date.now() < Date.parse(room.expires_at), "the checks above ran within the room's life");
 
-  await until(priv.expires_at);
+  await sleepUntil(priv.expires_at);
 
   // Everything about the room answers 404, for every kind of caller.
   for (const id of [room.id, priv.id]) {
@@ -66,15 +68,15 @@ test("an expired room's Redis keys and list entries are deleted", async () => {
   await post(member, room.id, "leave no trace");
   const keys = [`cc:room:${room.id}`, `cc:room:${room.id}:members`, `cc:room:${room.id}:log`];
   assert.equal(await redis("EXISTS", ...keys), 3, "the room's keys exist while it lives");
-  await until(room.expires_at, 0);
-  await waitFor(async () => (await redis("EXISTS", ...keys)) === 0, { ms: 5000, what: "room keys deleted" });
-  await waitFor(async () => {
+  await sleepUntil(room.expires_at, 0);
+  await eventually(async () => (await redis("EXISTS", ...keys)) === 0, "the room's keys deleted", 5000);
+  await eventually(async () => {
     const [active, expiry] = await Promise.all([
       redis("ZSCORE", "cc:rooms:active", room.id),
       redis("ZSCORE", "cc:rooms:expiry", room.id),
     ]);
     return active === null && expiry === null;
-  }, { ms: 10_000, what: "room removed from cc:rooms:active and cc:rooms:expiry" });
+  }, "the room removed from cc:rooms:active and cc:rooms:expiry", 10_000);
 });
 
 test("an expired room leaves nothing behind in its members' and owner's indexes", async () => {
@@ -83,9 +85,9 @@ test("an expired room leaves nothing behind in its members' and owner's indexes"
   // again, so nothing else cleans these up.
   const [owner, member] = await registerBots(2, "expi");
   const room = await createRoom(owner, { name: "indexes", ttl_seconds: 2, invite: [member.bot.name] });
-  await until(room.expires_at, 0);
-  await waitFor(async () => (await redis("EXISTS", `cc:room:${room.id}`)) === 0, { ms: 5000, what: "room deleted" });
-  await waitFor(async () => {
+  await sleepUntil(room.expires_at, 0);
+  await eventually(async () => (await redis("EXISTS", `cc:room:${room.id}`)) === 0, "the room deleted", 5000);
+  await eventually(async () => {
     const [memberRooms, ownerRooms, owned] = await Promise.all([
       redis("ZSCORE", `cc:bot:${member.bot.id}:rooms`, room.id),
       redis("ZSCORE", `cc:bot:${owner.bot.id}:rooms`, room.id),
@@ -93,7 +95,7 @@ test("an expired room leaves nothing behind in its members' and owner's indexes"
     ]);
     if (memberRooms === null && ownerRooms === null && owned === null) return true;
     throw new Error(`still indexed (scores): ${JSON.stringify({ memberRooms, ownerRooms, owned })}`);
-  }, { ms: 5000, what: "room removed from cc:bot:{member}:rooms, cc:bot:{owner}:rooms and cc:bot:{owner}:owned" });
+  }, "the room removed from cc:bot:{member}:rooms, cc:bot:{owner}:rooms and cc:bot:{owner}:owned", 5000);
 });
 
 test("a room is alive until the end of its TTL, not a moment less", async () => {
@@ -107,10 +109,10 @@ test("a room is alive until the end of its TTL, not a moment less", async () => 
     await sleep(200);
   }
   // Then 404 once the end has passed.
-  const goneAt = await waitFor(async () => {
+  const goneAt = await eventually(async () => {
     const res = await api("GET", `/api/rooms/${room.id}`);
     return res.status === 404 ? Date.now() : res.status === 200 ? false : Promise.reject(new Error(res.text));
-  }, { ms: 3000, every: 20, what: "404 after the end" });
+  }, "404 after the end", 3000, 20);
   assert.ok(goneAt >= end, `not before its time (${end - goneAt} ms early)`);
   assert.ok(goneAt - end < 1000, `at once (${goneAt - end} ms late)`);
 });

@@ -10,13 +10,15 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { api, registerBot, unique, uniqueIp } from "../lib/client.mjs";
 import { redisAnswers, redisCli, startServer, stopRedisKeepingData } from "../lib/stack.mjs";
-import { assertError, assertNoRateHeaders, redis, waitFor } from "./api-helpers.mjs";
+import { eventually } from "../lib/poll.mjs";
+import { redis } from "../lib/redis.mjs";
+import { assertError, assertNoRateHeaders } from "./api-helpers.mjs";
 
 // Whatever happens in the tests, leave Redis running for whatever runs next.
 after(async () => {
   if (!redisAnswers()) {
     startServer("redis");
-    await waitFor(() => redisAnswers(), { ms: 10_000, what: "redis-server back" });
+    await eventually(() => redisAnswers(), "redis-server back", 10_000);
   }
 });
 
@@ -46,10 +48,10 @@ test("Redis stalls past the storage timeout: the 503 says the post may have been
   const error = assertError(res, 503, "storage_unavailable");
   assert.match(error.message, /may have been applied \(whole\) or not at all/);
   assert.doesNotMatch(error.message, /nothing was written/);
-  const stored = await waitFor(async () => {
+  const stored = await eventually(async () => {
     const read = await api("GET", "/api/global/messages?limit=50", { key: bot.key });
     return read.status === 200 && read.body.messages.find((m) => m.content === content && m.bot.name === bot.bot.name);
-  }, { ms: 15_000, every: 250, what: "the post stored once the stall ended" });
+  }, "the post stored once the stall ended", 15_000, 250);
   assert.ok(stored.seq >= 1);
   // Repeating it is safe: the first attempt is found, not stored twice.
   assertError(await api("POST", "/api/global/messages", { key: bot.key, json: { content } }), 409, "duplicate_message");
@@ -66,10 +68,10 @@ test("Redis goes away: health says so, endpoints answer 503, and it all comes ba
   await stopRedisKeepingData();
   assert.ok(!redisAnswers(), "redis-server stopped");
 
-  const health = await waitFor(async () => {
+  const health = await eventually(async () => {
     const res = await api("GET", "/api/health");
     return res.status === 503 ? res : false;
-  }, { ms: 5000, what: "health 503" });
+  }, "health 503", 5000);
   assert.equal(health.body.ok, false);
   // A short public reason; what exactly failed (addresses, the gateway's words) is logged.
   assert.ok(["unreachable", "error", "refused", "unexpected answer"].includes(health.body.redis), `redis: ${health.body.redis}`);
@@ -103,10 +105,10 @@ test("Redis goes away: health says so, endpoints answer 503, and it all comes ba
 
   // Redis comes back on the same port, with its data; nothing else is restarted.
   startServer("redis");
-  const healthy = await waitFor(async () => {
+  const healthy = await eventually(async () => {
     const res = await api("GET", "/api/health");
     return res.status === 200 ? res : false;
-  }, { ms: 10_000, every: 200, what: "health 200 again" });
+  }, "health 200 again", 10_000, 200);
   assert.deepEqual(healthy.body, { ok: true, redis: "ok", version, layout: healthy.body.layout });
 
   // Storage works again, scripts included (Redis has forgotten them: EVALSHA falls back).

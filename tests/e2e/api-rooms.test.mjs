@@ -3,9 +3,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { api, registerBot, createRoom, post, unique } from "../lib/client.mjs";
+import { sleep } from "../lib/poll.mjs";
 import {
   UNKNOWN_ROOM, assertBotRef, assertError, assertNoRateHeaders, assertRateHeaders,
-  assertRateLimited, assertRoom, registerBots, sleep,
+  assertRateLimited, assertRoom, registerBots,
 } from "./api-helpers.mjs";
 
 function create(bot, json) {

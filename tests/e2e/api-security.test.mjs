@@ -5,46 +5,18 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
-import { execFileSync } from "node:child_process";
-import { api, BASE_URL, createRoom, post, registerBot, unique, uniqueIp } from "../lib/client.mjs";
-import { assertError, assertRateHeaders, assertRateLimited, registerBots, snapshot, snapshotDiff } from "./api-helpers.mjs";
+import { api, BASE_URL, createRoom, post, raw, registerBot, unique, uniqueIp } from "../lib/client.mjs";
+import { snapshot, snapshotDiff } from "../lib/redis.mjs";
+import { redisCli } from "../lib/stack.mjs";
+import { assertError, assertRateHeaders, assertRateLimited, registerBots } from "./api-helpers.mjs";
 
-const REDIS_PORT = process.env.REDIS_PORT;
-if (!REDIS_PORT) throw new Error("REDIS_PORT is not set: run through scripts/test, or export what scripts/stack prints");
 const READS_PER_MINUTE = 300; // RATE_LIMIT_READS's default
-
-/** Sends one raw request (any method, even those fetch refuses) and reads the answer. */
-function raw(method, path, { headers = {}, body } = {}) {
-  const url = new URL(BASE_URL + path);
-  return new Promise((resolve, reject) => {
-    const req = http.request({ hostname: url.hostname, port: url.port, path: url.pathname + url.search, method, headers }, (res) => {
-      let text = "";
-      res.on("data", (d) => (text += d));
-      res.on("end", () => {
-        let parsed;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          parsed = undefined;
-        }
-        resolve({ status: res.statusCode, headers: new Headers(res.headers), text, body: parsed });
-      });
-    });
-    // A WebSocket upgrade that succeeds: only the status matters here.
-    req.on("upgrade", (res, socket) => {
-      socket.destroy();
-      resolve({ status: res.statusCode, headers: new Headers(res.headers), text: "", body: undefined });
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
 
 const UPGRADE = { Connection: "Upgrade", Upgrade: "websocket", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==" };
 
 /** Redis commands run (script calls and the commands inside them), from INFO commandstats. */
 function commandsRun() {
-  const info = execFileSync("redis-cli", ["-p", REDIS_PORT, "INFO", "commandstats"], { encoding: "utf8" });
+  const info = redisCli("INFO", "commandstats");
   let total = 0;
   for (const match of info.matchAll(/^cmdstat_(\w+(?:\|\w+)?):calls=(\d+)/gm)) {
     if (match[1] !== "info") total += Number(match[2]);

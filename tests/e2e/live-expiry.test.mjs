@@ -3,19 +3,10 @@
 // allows 2-second rooms (ROOM_TTL_MIN_SECONDS=2), so this runs in real time.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { api, createRoom, openStream, post, registerBot, GATEWAY_URL, GATEWAY_TOKEN } from "../lib/client.mjs";
-import { connect, streamPath, until } from "./live-helpers.mjs";
-
-/** One Redis command through the gateway. */
-async function redis(...command) {
-  const res = await fetch(`${GATEWAY_URL}/`, {
-    method: "POST",
-    headers: { Authorization: `Bearer ${GATEWAY_TOKEN}`, "Content-Type": "application/json" },
-    body: JSON.stringify(command),
-  });
-  assert.equal(res.status, 200);
-  return (await res.json()).result;
-}
+import { api, createRoom, openStream, post, registerBot } from "../lib/client.mjs";
+import { eventually } from "../lib/poll.mjs";
+import { redis } from "../lib/redis.mjs";
+import { connect, streamPath } from "./live-helpers.mjs";
 
 /** Whether any index still names the room (before a REST call could tidy lazily). */
 async function leftovers(roomId, botIds) {
@@ -56,7 +47,7 @@ test("a 2-second room sends room_expired, closes 4001, and is gone everywhere", 
     assert.deepEqual(frame, { type: "room_expired", room_id: id });
     assert.ok(at >= expiresAt - 50, `room_expired ${expiresAt - at} ms early`);
     assert.ok(at <= expiresAt + 3000, `room_expired ${at - expiresAt} ms late`);
-    await until(() => stream.closed, "the socket to close");
+    await eventually(() => stream.closed, "the socket to close");
     assert.equal(stream.closed.code, 4001);
   }
 
@@ -98,7 +89,7 @@ test("a socket that connects just before the end is closed with the others", asy
     assert.equal(err.status, 404, "a refused upgrade is a 404");
   }
   for (const stream of [early, late].filter(Boolean)) {
-    await until(() => stream.closed, "the socket to close", 6000);
+    await eventually(() => stream.closed, "the socket to close", 6000);
     assert.equal(stream.closed.code, 4001);
     assert.ok(stream.frames.some((f) => f.type === "room_expired"));
   }

@@ -1,8 +1,10 @@
-// Helpers shared by the live-stream tests (tests/e2e/live-*.test.mjs): raw frame
-// capture, waiting for a number of messages, and seq assertions.
+// Helpers shared by the live-stream tests (tests/e2e/live-*.test.mjs and the others that
+// stream): connecting and waiting for `ready`, waiting for a seq, seq assertions,
+// concurrent posting, and closing streams.
 import assert from "node:assert/strict";
 import WebSocket from "ws";
 import { createRoom, openStream, post } from "../lib/client.mjs";
+import { eventually } from "../lib/poll.mjs";
 
 /**
  * Creates a room that outlives the whole test run, so its hub's expiry (a Redis round
@@ -28,18 +30,9 @@ export async function connect(roomId, { key, after, headers } = {}) {
   return stream;
 }
 
-/** Waits until `check()` is true, polling; fails with `what` after `ms`. */
-export async function until(check, what, ms = 10000) {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** Waits until a stream holds a message with seq >= `seq`. */
 export function waitForSeq(stream, seq, ms = 15000) {
-  return until(() => stream.messages().some((m) => m.seq >= seq), `seq ${seq} (have ${stream.messages().map((m) => m.seq).join(",")})`, ms);
+  return eventually(() => stream.messages().some((m) => m.seq >= seq), () => `seq ${seq} (have ${stream.messages().map((m) => m.seq).join(",")})`, ms);
 }
 
 /** Asserts that `seqs` is exactly from..to, in order, each once. */

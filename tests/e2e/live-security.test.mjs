@@ -6,8 +6,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { api, gatewayStats, post, registerBot, unique, uniqueIp } from "../lib/client.mjs";
-import { redis, registerBots, sleep } from "./api-helpers.mjs";
-import { closeAll, connect, createLiveRoom, until, waitForSeq } from "./live-helpers.mjs";
+import { eventually, sleep } from "../lib/poll.mjs";
+import { redis } from "../lib/redis.mjs";
+import { registerBots } from "./api-helpers.mjs";
+import { closeAll, connect, createLiveRoom, waitForSeq } from "./live-helpers.mjs";
 
 const REPLAY_LIMIT = 50; // STREAM_REPLAY_LIMIT of the test stack (scripts/lib.sh)
 const SOCKETS_PER_CLIENT = 20; // STREAM_SOCKETS_PER_CLIENT's default
@@ -22,7 +24,7 @@ const saw = (stream, text) => stream.raw.some((frame) => frame.includes(text));
 
 /** Waits until the stream is closed; returns the close code. */
 async function closedWith(stream, ms = 5000) {
-  await until(() => stream.closed, "the socket to close", ms);
+  await eventually(() => stream.closed, "the socket to close", ms);
   return stream.closed.code;
 }
 
@@ -69,7 +71,7 @@ test("race: a stream opened with a key while it is rotated never receives what i
     const secret = unique(`ROUND${round}-`);
     await post(owner, room.id, secret);
     if (!stream.refused) {
-      await until(() => stream.closed || saw(stream, secret), `round ${round}: close or leak`, 5000);
+      await eventually(() => stream.closed || saw(stream, secret), `round ${round}: close or leak`, 5000);
       assert.ok(!saw(stream, secret), `round ${round}: the rotated key's socket got a message posted after the rotation`);
       assert.equal(stream.closed.code, 4002, `round ${round}`);
     } else {
@@ -99,7 +101,7 @@ test("a member who leaves a private room is closed out at once, and races with a
       await closeAll(stream);
       continue;
     }
-    await until(() => stream.closed || saw(stream, secret), `round ${round}: close or leak`, 5000);
+    await eventually(() => stream.closed || saw(stream, secret), `round ${round}: close or leak`, 5000);
     assert.ok(!saw(stream, secret), `round ${round}: a member who left got a message posted after leaving`);
     assert.equal(stream.closed.code, 4003, `round ${round}`);
   }

@@ -4,7 +4,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { api, openStream, post, registerBot } from "../lib/client.mjs";
-import { assertRun, closeAll, connect, createLiveRoom, streamPath, until, waitForSeq } from "./live-helpers.mjs";
+import { eventually } from "../lib/poll.mjs";
+import { assertRun, closeAll, connect, createLiveRoom, streamPath, waitForSeq } from "./live-helpers.mjs";
 
 test("public room: two observers and a member bot get every message, in order", async () => {
   const [owner, guest] = await Promise.all([registerBot("pubown"), registerBot("pubguest")]);
@@ -79,7 +80,7 @@ test("private room: observers get activity and never a byte of content; members 
   assert.equal(left.status, 200, left.text);
   assert.deepEqual((await member.next((f) => f.type === "member_left")).bot, { id: invitee.bot.id, name: invitee.bot.name });
   assert.deepEqual((await leaver.next((f) => f.type === "member_left")).bot.id, invitee.bot.id);
-  await until(() => leaver.closed, "the leaver's socket to close");
+  await eventually(() => leaver.closed, "the leaver's socket to close");
   assert.equal(leaver.closed.code, 4003);
   assert.equal(member.closed, null, "other members stay connected");
 

@@ -5,16 +5,11 @@
 // everyone sees the stats. Every admin write is one round trip.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { api, createRoom, gatewayStats, openStream, post, registerBot, unique, uniqueIp } from "../lib/client.mjs";
-import { assertError, assertRateHeaders, redis, registerBots, sleep } from "./api-helpers.mjs";
-import { closeAll, connect, until } from "./live-helpers.mjs";
-
-const ADMIN_TOKEN = process.env.ADMIN_TOKEN;
-if (!ADMIN_TOKEN) throw new Error("ADMIN_TOKEN is not set: run through scripts/test, or export what scripts/stack prints");
-
-/** Calls an admin endpoint with the operators' token (or `token`). */
-const admin = (method, path, { json, token = ADMIN_TOKEN } = {}) =>
-  api(method, path, { json, headers: { Authorization: `Bearer ${token}` } });
+import { admin, api, createRoom, gatewayStats, openStream, post, registerBot, unique, uniqueIp } from "../lib/client.mjs";
+import { eventually, sleep } from "../lib/poll.mjs";
+import { redis } from "../lib/redis.mjs";
+import { assertError, assertRateHeaders, registerBots } from "./api-helpers.mjs";
+import { closeAll, connect } from "./live-helpers.mjs";
 
 /** Every stored value of a room's log, as Redis holds it. */
 const storedLog = (roomId) => redis("ZRANGE", `cc:room:${roomId}:log`, 0, -1);
@@ -53,7 +48,7 @@ test("a ban closes the bot's sockets, refuses its key and recovery code, and tak
   assert.equal(banned.status, 200, banned.text);
   assert.equal(banned.body.bot.id, spammer.bot.id);
   for (const socket of sockets) {
-    await until(() => socket.closed, "the banned bot's socket to close");
+    await eventually(() => socket.closed, "the banned bot's socket to close");
     assert.equal(socket.closed.code, 4002);
   }
   assert.equal(watcher.closed, null, "an observer's socket stays");
@@ -99,7 +94,7 @@ test("a ban with purge deletes the bot's messages everywhere: tombstones in read
   assert.equal(banned.status, 200, banned.text);
   for (const [i, room] of rooms.entries()) {
     const removed = new Set();
-    await until(() => {
+    await eventually(() => {
       for (const f of watchers[i].frames) if (f.type === "message_deleted") removed.add(f.seq);
       return removed.size === 2;
     }, "two message_deleted frames");
@@ -168,7 +163,7 @@ test("ending a room works exactly like its expiry", async () => {
   assert.equal(ended.body.room.id, room.id);
   for (const socket of sockets) {
     await socket.next((f) => f.type === "room_expired");
-    await until(() => socket.closed, "the socket to close");
+    await eventually(() => socket.closed, "the socket to close");
     assert.equal(socket.closed.code, 4001);
   }
   assertError(await api("GET", `/api/rooms/${room.id}`), 404, "not_found");

@@ -5,12 +5,13 @@
 // anonymous public reads — counted at the gateway, and tried for leaks.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { api, createRoom, gatewayStats, post, registerBot, unique, uniqueIp } from "../lib/client.mjs";
+import { admin, api, createRoom, gatewayStats, post, registerBot, unique, uniqueIp } from "../lib/client.mjs";
 import { restartWorkerWith, restoreWorker } from "../lib/stack.mjs";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { BASE_URL } from "../lib/client.mjs";
-import { assertError, redis } from "./api-helpers.mjs";
+import { redis } from "../lib/redis.mjs";
+import { assertError } from "./api-helpers.mjs";
 import { closeAll, connect } from "./live-helpers.mjs";
 
 const CACHE_SECONDS = 2;
@@ -22,7 +23,7 @@ after(() => restoreWorker());
 test("without the ADMIN_TOKEN secret the admin API is off, whatever the token", async () => {
   await restartWorkerWith({ ADMIN_TOKEN: null });
   for (const token of [process.env.ADMIN_TOKEN, "anything"]) {
-    const res = await api("GET", "/api/admin/audit", { headers: { Authorization: `Bearer ${token}` } });
+    const res = await admin("GET", "/api/admin/audit", { token });
     const error = assertError(res, 403, "forbidden");
     assert.match(error.message, /disabled/);
   }

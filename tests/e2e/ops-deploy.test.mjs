@@ -10,8 +10,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { BASE_URL, api, createRoom, post, registerBot, unique, uniqueIp } from "../lib/client.mjs";
-import { waitFor } from "./api-helpers.mjs";
+import { BASE_URL, admin, api, createRoom, post, registerBot, unique, uniqueIp } from "../lib/client.mjs";
+import { eventually } from "../lib/poll.mjs";
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), "clawchat-deploy-"));
@@ -121,13 +121,13 @@ test("log lines are JSON events for operators, and never carry keys, tokens or c
   const room = await createRoom(owner, { name: "short-lived", visibility: "private", ttl_seconds: 2 });
   await post(owner, room.id, secret);
   const spammer = await registerBot("logspam");
-  const ban = await api("POST", `/api/admin/bots/${spammer.bot.name}/ban`, { json: { reason: "logged ban" }, headers: { Authorization: `Bearer ${adminToken}` } });
+  const ban = await admin("POST", `/api/admin/bots/${spammer.bot.name}/ban`, { json: { reason: "logged ban" } });
   assert.equal(ban.status, 200, ban.text);
 
-  const { text, events } = await waitFor(() => {
+  const { text, events } = await eventually(() => {
     const found = logEvents(offset);
     return found.events.some((e) => e.event === "room_ended" && e.room_id === room.id) ? found : false;
-  }, { ms: 15_000, every: 250, what: "the room_ended event" });
+  }, "the room_ended event", 15_000, 250);
   const limited = events.find((e) => e.event === "rate_limited" && e.limit === 5);
   assert.deepEqual(limited && Object.keys(limited).sort(), ["event", "level", "limit", "retry_after_seconds", "window_seconds"]);
   assert.equal(limited.level, "warn");

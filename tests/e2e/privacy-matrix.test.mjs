@@ -7,7 +7,8 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { api, createRoom, post, unique } from "../lib/client.mjs";
 import { assertError, assertRoom, registerBots } from "./api-helpers.mjs";
-import { closeAll, connect, until } from "./live-helpers.mjs";
+import { eventually } from "../lib/poll.mjs";
+import { closeAll, connect } from "./live-helpers.mjs";
 
 const VIEWERS = ["member", "outsider", "anonymous", "removed", "rotated"];
 
@@ -200,9 +201,9 @@ test("live frames of the private room: content and membership to members, activi
   const said = await post(owner, privateRoom.id, `live ${secret}`);
   assert.equal((await api("POST", `/api/rooms/${privateRoom.id}/invite`, { key: owner.key, json: { bot: newcomer.bot.name } })).status, 200);
   assert.equal((await api("POST", `/api/rooms/${privateRoom.id}/leave`, { key: newcomer.key })).status, 200);
-  await until(() => live.member.frames.some((f) => f.type === "member_left" && f.bot.id === newcomer.bot.id), "member_left");
+  await eventually(() => live.member.frames.some((f) => f.type === "member_left" && f.bot.id === newcomer.bot.id), "member_left");
   for (const stream of Object.values(live)) {
-    await until(() => stream.frames.some((f) => (f.message?.seq ?? f.last_seq) === said.seq), "the message or its activity");
+    await eventually(() => stream.frames.some((f) => (f.message?.seq ?? f.last_seq) === said.seq), "the message or its activity");
   }
   await new Promise((r) => setTimeout(r, 200));
   for (const [viewer, stream] of Object.entries(live)) {
@@ -237,10 +238,10 @@ test("live: a member who leaves, or whose key is rotated, while streaming gets n
   const said = await post(owner, privateRoom.id, after);
   const witness = await connect(privateRoom.id, { key: member.key, after: said.seq - 1 });
   streams.push(witness);
-  await until(() => witness.frames.some((f) => f.message?.seq === said.seq), "the member to get the message");
+  await eventually(() => witness.frames.some((f) => f.message?.seq === said.seq), "the member to get the message");
   for (const [who, stream] of Object.entries(sockets)) {
     const want = EXPECTED["live private frames, access lost while streaming"][who];
-    await until(() => stream.closed, `${who}'s socket to close`);
+    await eventually(() => stream.closed, `${who}'s socket to close`);
     assert.equal(stream.closed.code, want.closed, who);
     assert.ok(!stream.raw.some((text) => text.includes(after)), `${who} received what was said after losing access`);
   }

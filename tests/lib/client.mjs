@@ -1,7 +1,9 @@
-// Shared helpers for the end-to-end tests: a small HTTP client for the ClawChat API,
-// bot registration with unique names, WebSocket streams, and the gateway's counters.
-// The stack is started by scripts/test (or scripts/stack) and described by env vars.
+// Shared helpers for the end-to-end tests: a small HTTP client for the ClawChat API (and
+// its operators' API), raw requests, bot registration with unique names, WebSocket
+// streams, and the gateway's counters. The stack is started by scripts/test (or
+// scripts/stack) and described by env vars.
 import { randomBytes } from "node:crypto";
+import http from "node:http";
 import WebSocket from "ws";
 
 function required(name) {
@@ -61,6 +63,48 @@ export async function api(method, path, { key, json, body, headers = {} } = {}) 
     parsed = undefined;
   }
   return { status: response.status, headers: response.headers, body: parsed, text };
+}
+
+/**
+ * Calls the operators' API (`/api/admin/…`) like `api`, with the test stack's
+ * ADMIN_TOKEN (read when called: not every user of this module has one) or `token`.
+ */
+export function admin(method, path, { json, token = process.env.ADMIN_TOKEN } = {}) {
+  if (!token) throw new Error("ADMIN_TOKEN is not set: run through scripts/test, or export what scripts/stack prints");
+  return api(method, path, { json, headers: { Authorization: `Bearer ${token}` } });
+}
+
+/**
+ * Sends one request as given, through node:http rather than fetch: any method (even
+ * those fetch refuses), and no header but the ones named (no client address, no
+ * Content-Type; node adds only Host, Connection and the body's length). Returns like
+ * `api`. A WebSocket upgrade that succeeds resolves with its status (101), the socket
+ * dropped.
+ */
+export function raw(method, path, { headers = {}, body } = {}) {
+  const url = new URL(BASE_URL + path);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ hostname: url.hostname, port: url.port, path: url.pathname + url.search, method, headers }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (d) => (text += d));
+      res.on("end", () => {
+        let parsed;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          parsed = undefined;
+        }
+        resolve({ status: res.statusCode, headers: new Headers(res.headers), text, body: parsed });
+      });
+    });
+    req.on("upgrade", (res, socket) => {
+      socket.destroy();
+      resolve({ status: res.statusCode, headers: new Headers(res.headers), text: "", body: undefined });
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
 }
 
 /** Registers a bot with a unique name; returns {bot, key}. */

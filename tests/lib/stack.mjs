@@ -5,7 +5,10 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
+import { eventually, sleep } from "./poll.mjs";
+
+// bench/soak.mjs imports `eventually` from here, with the servers it takes down.
+export { eventually };
 
 const STACK_DIR = process.env.STACK_DIR;
 export const REDIS_PORT = process.env.REDIS_PORT;
@@ -71,17 +74,6 @@ export async function stopRedisKeepingData() {
     // redis-cli reports the connection closing under it
   }
   for (let i = 0; i < 100 && redisAnswers(); i++) await sleep(50);
-}
-
-/** Polls `check` (may be async) until it returns something truthy; fails after `ms`. */
-export async function eventually(check, what, ms = 30_000, every = 100) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const result = await check();
-    if (result) return result;
-    if (Date.now() > deadline) throw new Error(`${what} not reached within ${ms} ms`);
-    await sleep(every);
-  }
 }
 
 /** Whether the Worker answers its health check with `ok` (any answer, when `anyStatus`). */

@@ -5,7 +5,8 @@
 //
 // Needs a running gateway in front of a throwaway redis-server:
 //   GATEWAY_URL=http://127.0.0.1:PORT GATEWAY_TOKEN=… node --test tests/sdk/
-// (tests/sdk/run.sh starts both on free loopback ports and runs this file.)
+// (scripts/test runs it against the test stack's gateway; so does exporting what
+// scripts/stack prints.)
 //
 // The stats test asserts exact counter deltas: no other client may use the same
 // gateway while this file runs. Keys carry a per-test random prefix.
