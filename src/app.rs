@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use worker::{Context, Env, Request};
 
-use crate::auth::{ApiKey, KeyHash, RecoveryCode};
+use crate::auth::{bearer_token, ApiKey, KeyHash, RecoveryCode};
 use crate::config::{optional_secret, secret, Config};
 use crate::error::{ApiError, ApiResult};
 use crate::http::client_address;
@@ -90,7 +90,7 @@ impl App {
             )
         })?;
         let header = req.headers().get("Authorization")?.unwrap_or_default();
-        let given = header.strip_prefix("Bearer ").unwrap_or_default().trim();
+        let given = bearer_token(&header).unwrap_or_default();
         admin_actor(&token, given).ok_or(ApiError::NotAdmin)
     }
 

@@ -117,11 +117,8 @@ impl ApiKey {
     /// an error when there is one that is not `Bearer <key>`.
     pub fn from_header(value: Option<&str>) -> ApiResult<Option<Self>> {
         let Some(value) = value else { return Ok(None) };
-        let (scheme, token) = value.trim().split_once(' ').ok_or_else(malformed)?;
-        if !scheme.eq_ignore_ascii_case("bearer") {
-            return Err(malformed());
-        }
-        ApiKey::parse(token.trim()).map(Some)
+        let token = bearer_token(value).ok_or_else(malformed)?;
+        ApiKey::parse(token).map(Some)
     }
 
     pub fn as_str(&self) -> &str {
@@ -134,6 +131,18 @@ impl ApiKey {
     }
 }
 
+/// The token of an `Authorization` value in the one form accepted everywhere (API keys
+/// and the admin token alike): `Bearer`, in any case, one space, and a token without
+/// whitespace (RFC 6750's `b64token`). `None` for anything else — two spaces, a tab,
+/// another scheme — so no second spelling of a credential is ever accepted.
+pub fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.split_once(' ')?;
+    let well_formed = scheme.eq_ignore_ascii_case("bearer")
+        && !token.is_empty()
+        && !token.contains(|c: char| c.is_whitespace() || c.is_control());
+    well_formed.then_some(token)
+}
+
 fn malformed() -> ApiError {
     ApiError::Unauthorized(
         "The Authorization header must be 'Bearer clawchat_<64 hex digits>'.".to_string(),
@@ -143,6 +152,25 @@ fn malformed() -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bearer_token_has_one_spelling() {
+        assert_eq!(bearer_token("Bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("BEARER abc"), Some("abc"));
+        for refused in [
+            "Bearer  abc",
+            "Bearer\tabc",
+            "Bearer abc def",
+            "Bearer ",
+            "Bearer",
+            "Basic abc",
+            "Bearerabc",
+            "Bearer abc ",
+        ] {
+            assert_eq!(bearer_token(refused), None, "{refused:?}");
+        }
+    }
 
     #[test]
     fn generated_keys_parse_and_differ() {

@@ -110,6 +110,7 @@ impl Hub for InboxHub {
                 Ok(())
             }
             InboxEvent::KeyRevoked { fingerprint } => self.on_key_revoked(&fingerprint).await,
+            InboxEvent::KeyRestored { fingerprint } => self.on_key_restored(&fingerprint).await,
         }
     }
 
@@ -139,6 +140,21 @@ impl InboxHub {
             .revoked
             .restore(revoked.unwrap_or_default(), now_ms());
         memory.awake = true;
+        Ok(())
+    }
+
+    /// Forgets a revocation, in memory and in storage (the hub may not have woken since
+    /// it stored it): the key works again.
+    async fn on_key_restored(&self, fingerprint: &str) -> ApiResult<()> {
+        let storage = self.state.storage();
+        let stored: Option<Revocations> = storage.get(revocations::STORAGE_KEY).await?;
+        let revoked = {
+            let mut memory = self.memory.borrow_mut();
+            memory.revoked.restore(stored.unwrap_or_default(), now_ms());
+            memory.revoked.forget(fingerprint);
+            memory.revoked.clone()
+        };
+        storage.put(revocations::STORAGE_KEY, revoked).await?;
         Ok(())
     }
 

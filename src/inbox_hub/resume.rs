@@ -64,7 +64,12 @@ impl InboxHub {
     }
 
     fn refuse_revoked(&self, query: &InboxConnect) -> ApiResult<()> {
-        if self.memory.borrow().revoked.is_revoked(&query.key) {
+        if self
+            .memory
+            .borrow()
+            .revoked
+            .is_revoked(&query.key, now_ms())
+        {
             return Err(ApiError::Unauthorized("Unknown or rotated API key.".into()));
         }
         Ok(())

@@ -58,6 +58,9 @@ pub enum RoomEvent {
     /// An API key stopped working (rotated, recovered, or its bot banned): the sockets
     /// opened with it close, and no connection checked with it is accepted any more.
     KeyRevoked { fingerprint: String },
+    /// A revoked key works again (its bot was unbanned): connections with it are
+    /// accepted at once.
+    KeyRestored { fingerprint: String },
     /// Messages were deleted (tombstones replaced them).
     Deleted {
         room_id: String,
@@ -141,6 +144,8 @@ pub enum InboxEvent {
     },
     /// A key of the bot stopped working: its sockets close.
     KeyRevoked { fingerprint: String },
+    /// A revoked key of the bot works again.
+    KeyRestored { fingerprint: String },
 }
 
 /// What the Worker passes with an inbox upgrade it has authorised.

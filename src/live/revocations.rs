@@ -4,6 +4,8 @@
 //! them and remember the fingerprint for [`REMEMBER_MS`], so a connection checked with
 //! the old key but still on its way is refused too. (A check older than the hubs'
 //! `CHECK_MS` is not trusted at all, so two minutes cover every connection in flight.)
+//! After that a revocation counts for nothing, and a key that works again (its bot
+//! unbanned) is forgotten at once: the Worker tells the same hubs.
 
 use serde::{Deserialize, Serialize};
 
@@ -29,14 +31,22 @@ impl Revocations {
         self.0.retain(|(_, at)| now - at < REMEMBER_MS);
     }
 
-    pub fn is_revoked(&self, fingerprint: &str) -> bool {
-        self.0.iter().any(|(fp, _)| fp == fingerprint)
+    /// Whether `fingerprint` was revoked less than [`REMEMBER_MS`] before `now`.
+    pub fn is_revoked(&self, fingerprint: &str, now: i64) -> bool {
+        self.0
+            .iter()
+            .any(|(fp, at)| fp == fingerprint && now - at < REMEMBER_MS)
+    }
+
+    /// Forgets `fingerprint`: its key works again.
+    pub fn forget(&mut self, fingerprint: &str) {
+        self.0.retain(|(fp, _)| fp != fingerprint);
     }
 
     /// Merges revocations read back from storage after a wake-up.
     pub fn restore(&mut self, stored: Revocations, now: i64) {
         for (fp, at) in stored.0 {
-            if !self.is_revoked(&fp) {
+            if !self.0.iter().any(|(known, _)| *known == fp) {
                 self.0.push((fp, at));
             }
         }
@@ -52,13 +62,18 @@ mod tests {
     fn revocations_are_remembered_for_a_while() {
         let mut revoked = Revocations::default();
         revoked.revoke("aa", 1_000);
-        assert!(revoked.is_revoked("aa"));
-        assert!(!revoked.is_revoked("bb"));
-        revoked.prune(1_000 + REMEMBER_MS);
-        assert!(!revoked.is_revoked("aa"));
+        assert!(revoked.is_revoked("aa", 1_000));
+        assert!(!revoked.is_revoked("bb", 1_000));
+        assert!(
+            !revoked.is_revoked("aa", 1_000 + REMEMBER_MS),
+            "a revocation ends by itself, with or without another one to prune it"
+        );
         let stored = Revocations(vec![("cc".into(), 5_000), ("old".into(), 0)]);
         revoked.restore(stored, REMEMBER_MS + 1);
-        assert!(revoked.is_revoked("cc"));
-        assert!(!revoked.is_revoked("old"));
+        let now = REMEMBER_MS + 1;
+        assert!(revoked.is_revoked("cc", now));
+        assert!(!revoked.is_revoked("old", now));
+        revoked.forget("cc");
+        assert!(!revoked.is_revoked("cc", now));
     }
 }

@@ -22,7 +22,7 @@ mod schemas;
 mod tools;
 
 use serde_json::{json, Value};
-use worker::{Request, Response};
+use worker::{url, Request, Response};
 
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
@@ -137,21 +137,43 @@ fn check_version_header(req: &Request) -> ApiResult<()> {
 }
 
 /// A browser page on another origin must not drive a bot's tools (DNS rebinding):
-/// requests that carry an `Origin` must come from this deployment's own.
+/// requests that carry an `Origin` must come from this deployment's own. That origin is
+/// `PUBLIC_BASE_URL`; without it nothing trustworthy names it — the request's URL comes
+/// from its `Host` header, which a rebinding page controls — so an `Origin` is then
+/// accepted only from the loopback address a local stack is reached at (a page on a
+/// rebinding domain cannot send one). Clients outside browsers send no `Origin`.
 fn check_origin(req: &Request, app: &App) -> ApiResult<()> {
     let Some(origin) = req.headers().get("Origin")? else {
         return Ok(());
     };
-    let own = match &app.config.public_base_url {
-        Some(url) => url.clone(),
-        None => req.url()?.origin().ascii_serialization(),
+    let origin = origin.trim_end_matches('/');
+    let accepted = match &app.config.public_base_url {
+        Some(own) => origin == own,
+        None => {
+            let url = req.url()?;
+            origin == url.origin().ascii_serialization() && is_loopback(&url)
+        }
     };
-    if origin.trim_end_matches('/') == own {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(format!(
-            "MCP requests from the origin {origin} are not accepted."
-        )))
+    if accepted {
+        return Ok(());
+    }
+    Err(ApiError::Forbidden(format!(
+        "MCP requests from the origin {origin} are not accepted{}.",
+        if app.config.public_base_url.is_none() {
+            " (this deployment has no PUBLIC_BASE_URL, so browser pages may use MCP only on a local stack)"
+        } else {
+            ""
+        }
+    )))
+}
+
+/// Whether a URL's host is a loopback address (a local stack).
+fn is_loopback(url: &worker::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name == "localhost",
+        None => false,
     }
 }
 
@@ -182,6 +204,16 @@ fn error_body(id: Value, fault: Fault) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_loopback_hosts_are_trusted_without_a_public_base_url() {
+        let trusted = |text: &str| is_loopback(&worker::Url::parse(text).unwrap());
+        assert!(trusted("http://127.0.0.1:8787/mcp"));
+        assert!(trusted("http://localhost:8787/mcp"));
+        assert!(trusted("http://[::1]:8787/mcp"));
+        assert!(!trusted("http://evil.example/mcp"));
+        assert!(!trusted("http://127.0.0.1.evil.example/mcp"));
+    }
 
     #[test]
     fn versions_are_negotiated() {

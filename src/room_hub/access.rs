@@ -134,6 +134,23 @@ impl RoomHub {
         Ok(())
     }
 
+    /// Forgets a revocation: the key works again (its bot was unbanned).
+    /// Memory and storage both: the hub may not have woken since it stored the
+    /// revocation.
+    pub(super) async fn on_key_restored(&self, fingerprint: &str) -> ApiResult<()> {
+        let storage = self.state.storage();
+        let stored: Option<Revocations> = storage.get(revocations::STORAGE_KEY).await?;
+        let revoked = {
+            let mut memory = self.memory.borrow_mut();
+            let ledger = &mut memory.ledger.revoked;
+            ledger.restore(stored.unwrap_or_default(), now_ms());
+            ledger.forget(fingerprint);
+            ledger.clone()
+        };
+        storage.put(revocations::STORAGE_KEY, revoked).await?;
+        Ok(())
+    }
+
     /// Restores the ledger and the known membership version after a wake-up.
     pub(super) async fn restore_access(&self) -> ApiResult<()> {
         let storage = self.state.storage();
@@ -296,10 +313,13 @@ impl RoomHub {
     }
 
     fn refuse_revoked(&self, query: &RoomConnect) -> ApiResult<()> {
-        let revoked = query
-            .bot
-            .as_ref()
-            .is_some_and(|caller| self.memory.borrow().ledger.revoked.is_revoked(&caller.key));
+        let revoked = query.bot.as_ref().is_some_and(|caller| {
+            self.memory
+                .borrow()
+                .ledger
+                .revoked
+                .is_revoked(&caller.key, now_ms())
+        });
         if revoked {
             return Err(ApiError::Unauthorized("Unknown or rotated API key.".into()));
         }

@@ -168,6 +168,7 @@ impl Hub for RoomHub {
                 Ok(())
             }
             RoomEvent::KeyRevoked { fingerprint } => self.on_key_revoked(&fingerprint).await,
+            RoomEvent::KeyRestored { fingerprint } => self.on_key_restored(&fingerprint).await,
             RoomEvent::Deleted {
                 room_id,
                 private,

@@ -15,7 +15,7 @@ use crate::model::{Bot, Message, Room};
 use crate::ratelimit::{ClientLimit, Rated};
 use crate::service::streams;
 use crate::store::admin::{self as stored, AuditEntry, Deleted, LogPage, Report, Stats};
-use crate::store::bots::Revoked;
+use crate::store::bots::KeyStreams;
 use crate::validate;
 use crate::validate::check_id;
 
@@ -32,7 +32,7 @@ pub async fn ban(
     let name = validate::bot_name("name", name)?;
     let reason = validate::reason(body.str("reason")?)?;
     let banned = stored::ban(&app.store()?, actor, &name, &reason, purge).await?;
-    let revoked = Revoked {
+    let revoked = KeyStreams {
         bot_id: banned.bot.id.clone(),
         key_fingerprint: banned.key_fingerprint,
         streams: banned.streams,
@@ -50,10 +50,11 @@ pub async fn ban(
     Ok(banned.bot)
 }
 
-/// Lifts the ban of the bot called `name`.
+/// Lifts the ban of the bot called `name`; its key opens streams again at once.
 pub async fn unban(app: &App, actor: &str, name: &str) -> ApiResult<Bot> {
     let name = validate::bot_name("name", name)?;
-    let bot = stored::unban(&app.store()?, actor, &name).await?;
+    let (bot, key) = stored::unban(&app.store()?, actor, &name).await?;
+    streams::reopen_key_streams(app, &key).await;
     logged(actor, "unban", serde_json::json!({ "bot": name }));
     Ok(bot)
 }

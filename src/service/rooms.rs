@@ -74,6 +74,7 @@ pub async fn create(app: &App, caller: &KeyHash, body: &JsonBody) -> ApiResult<R
         inbox_cap: config.inbox_cap,
         now_ms: now_ms(),
         invite: &validate::invite_list(body.opt_str_list("invite")?.unwrap_or_default())?,
+        invite_limit: config.rate_invites,
     };
     let created = stored::create(&app.store()?, caller, &new).await?;
     let (room, made) = &created.value;

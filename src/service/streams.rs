@@ -12,7 +12,7 @@ use crate::auth::KeyHash;
 use crate::error::ApiResult;
 use crate::live::protocol::{Caller, InboxConnect, InboxEvent, RoomConnect, RoomEvent, Viewer};
 use crate::ratelimit::ClientLimit;
-use crate::store::bots::Revoked;
+use crate::store::bots::KeyStreams;
 use crate::store::{inbox, rooms};
 use crate::time::now_ms;
 use crate::validate::check_id;
@@ -74,24 +74,53 @@ pub async fn connect_inbox(
 /// room the bot streamed and the bot's inbox hub, all at once, and waits for them. A hub
 /// that cannot be reached is logged; once told, hubs also refuse connections checked
 /// with the key (see `live::revocations`).
-pub async fn close_key_streams(app: &App, revoked: &Revoked) {
-    let fingerprint = revoked.key_fingerprint.clone();
+pub async fn close_key_streams(app: &App, key: &KeyStreams) {
+    tell_key_hubs(app, key, KeyChange::Revoked).await;
+}
+
+/// Lets a key that works again (its bot unbanned) open streams at once: the hubs that
+/// refuse it forget its revocation.
+pub async fn reopen_key_streams(app: &App, key: &KeyStreams) {
+    tell_key_hubs(app, key, KeyChange::Restored).await;
+}
+
+#[derive(Clone, Copy)]
+enum KeyChange {
+    Revoked,
+    Restored,
+}
+
+/// Tells every hub that may hold (or refuse) the key's sockets, all at once.
+async fn tell_key_hubs(app: &App, key: &KeyStreams, change: KeyChange) {
+    let fingerprint = key.key_fingerprint.clone();
     let (rooms, inboxes) = (app.hubs(), app.inboxes());
-    let room_event = RoomEvent::KeyRevoked {
-        fingerprint: fingerprint.clone(),
+    let (room_event, inbox_event, what) = match change {
+        KeyChange::Revoked => (
+            RoomEvent::KeyRevoked {
+                fingerprint: fingerprint.clone(),
+            },
+            InboxEvent::KeyRevoked { fingerprint },
+            "close revoked streams",
+        ),
+        KeyChange::Restored => (
+            RoomEvent::KeyRestored {
+                fingerprint: fingerprint.clone(),
+            },
+            InboxEvent::KeyRestored { fingerprint },
+            "restore a key",
+        ),
     };
-    let inbox_event = InboxEvent::KeyRevoked { fingerprint };
-    let in_rooms = revoked.streams.iter().map(|room_id| {
+    let in_rooms = key.streams.iter().map(|room_id| {
         let (rooms, event) = (&rooms, &room_event);
         async move {
             if let Err(err) = rooms.send(room_id, event).await {
-                crate::log::hub_call_failed("close revoked streams", room_id, &err);
+                crate::log::hub_call_failed(what, room_id, &err);
             }
         }
     });
     let in_inbox = async {
-        if let Err(err) = inboxes.send(&revoked.bot_id, &inbox_event).await {
-            crate::log::hub_call_failed("close revoked inbox streams", &revoked.bot_id, &err);
+        if let Err(err) = inboxes.send(&key.bot_id, &inbox_event).await {
+            crate::log::hub_call_failed(what, &key.bot_id, &err);
         }
     };
     futures_util::join!(join_all(in_rooms), in_inbox);

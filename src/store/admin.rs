@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::bots::KeyStreams;
 use super::upstash::Reply;
 use super::{records, Store, StoreError};
 use crate::auth::KeyHash;
@@ -90,12 +91,18 @@ fn deleted_in_room(reply: Reply) -> Result<Deleted, StoreError> {
 }
 
 /// Lifts the ban of the bot called `name`.
-pub async fn unban(store: &Store, actor: &str, name: &str) -> ApiResult<Bot> {
-    let [bot] = store
+pub async fn unban(store: &Store, actor: &str, name: &str) -> ApiResult<(Bot, KeyStreams)> {
+    let [bot, key, streams] = store
         .run(&ADMIN_UNBAN, None, [actor.to_string(), name.to_string()])
         .await?
         .fields()?;
-    Ok(records::bot(bot)?)
+    let bot = records::bot(bot)?;
+    let key = KeyStreams {
+        bot_id: bot.id.clone(),
+        key_fingerprint: KeyHash::from_stored(records::string(key)?).fingerprint(),
+        streams: strings(streams)?,
+    };
+    Ok((bot, key))
 }
 
 /// A deletion's answer: the tombstone, where it is, and whether this call made it.

@@ -83,17 +83,17 @@ pub async fn me(store: &Store, caller: &KeyHash) -> ApiResult<(Bot, Vec<Room>, u
     ))
 }
 
-/// A key that stopped working: whose it was, its fingerprint, and the rooms whose hubs
-/// may hold sockets opened with it.
+/// A key whose standing changed (it stopped working, or works again): whose it is, its
+/// fingerprint, and the rooms whose hubs may hold, or refuse, sockets opened with it.
 #[derive(Debug)]
-pub struct Revoked {
+pub struct KeyStreams {
     pub bot_id: String,
     pub key_fingerprint: String,
     pub streams: Vec<String>,
 }
 
-fn revoked(bot_id: Reply, old_key: &KeyHash, streams: Reply) -> Result<Revoked, StoreError> {
-    Ok(Revoked {
+fn revoked(bot_id: Reply, old_key: &KeyHash, streams: Reply) -> Result<KeyStreams, StoreError> {
+    Ok(KeyStreams {
         bot_id: records::string(bot_id)?,
         key_fingerprint: old_key.fingerprint(),
         streams: records::array(streams)?
@@ -104,7 +104,11 @@ fn revoked(bot_id: Reply, old_key: &KeyHash, streams: Reply) -> Result<Revoked, 
 }
 
 /// Replaces the caller's key with the one hashed as `new_key`, in one step.
-pub async fn rotate_key(store: &Store, caller: &KeyHash, new_key: &KeyHash) -> ApiResult<Revoked> {
+pub async fn rotate_key(
+    store: &Store,
+    caller: &KeyHash,
+    new_key: &KeyHash,
+) -> ApiResult<KeyStreams> {
     let [bot_id, streams] = store
         .run(&ROTATE_KEY, Some(caller), [new_key.as_str().to_string()])
         .await?
@@ -123,7 +127,7 @@ pub struct Recovery<'a> {
 }
 
 /// Replaces a bot's key and recovery code in one step, given its current code.
-pub async fn recover(store: &Store, recovery: &Recovery<'_>) -> ApiResult<Rated<Revoked>> {
+pub async fn recover(store: &Store, recovery: &Recovery<'_>) -> ApiResult<Rated<KeyStreams>> {
     let [client, limit, window] = recovery.limit.script_args();
     let outcome = store
         .run(

@@ -35,6 +35,8 @@ pub struct NewRoom<'a> {
     pub now_ms: i64,
     /// Names of the bots to add as members.
     pub invite: &'a [String],
+    /// The invite limit the invitations count against.
+    pub invite_limit: RateLimit,
 }
 
 /// Creates a room owned by the caller, with the invited bots as members; returns it and
@@ -56,6 +58,7 @@ pub async fn create(
         window,
         new.inbox_cap.to_string(),
     ];
+    args.extend(new.invite_limit.script_args());
     args.extend(new.invite.iter().cloned());
     let outcome = store
         .run_at(&ROOM_CREATE, new.now_ms, Some(caller), args)

@@ -167,6 +167,19 @@ local function rate_consume()
   if RATE.used == 1 then redis.call('PEXPIRE', RATE.key, RATE.window) end
 end
 
+-- A second limit an operation also counts against (the answer reports RATE, the first):
+-- how many of `limit` are left in the window.
+local function rate_left(kind, who, limit)
+  return limit - tonumber(redis.call('GET', K.rate(kind, who)) or '0')
+end
+
+-- Counts `n` against that second limit.
+local function rate_add(kind, who, n, window_ms)
+  if n <= 0 then return end
+  local key = K.rate(kind, who)
+  if redis.call('INCRBY', key, n) == n then redis.call('PEXPIRE', key, window_ms) end
+end
+
 -- Reads by anonymous callers are limited per client address (reads with a key are the
 -- bot's own, limited by what the bot may do). Returns true when the limit is reached;
 -- the read then ends with rate_count() once it has succeeded.
@@ -207,6 +220,13 @@ end
 -- Whether `bot_id` wants items from `by_id` (it has not blocked it).
 local function accepts_from(bot_id, by_id)
   return redis.call('SISMEMBER', K.blocks(bot_id), by_id) == 0
+end
+
+-- The refusal of an invite of a bot that blocked the inviter: a block means the
+-- blocked bot can never make the blocker a member of anything. `lead` and `tail`
+-- say more where needed (which field, what was not done).
+local function refuses_invites(name, lead, tail)
+  return fail('forbidden', (lead or '') .. name .. ' does not accept invites from you' .. (tail or '') .. '.')
 end
 
 -- Removes inbox items listed in a room's index (all of them, or one message's).

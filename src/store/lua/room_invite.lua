@@ -1,4 +1,5 @@
--- A member invites a bot by name; inviting a member again changes nothing.
+-- A member invites a bot by name; inviting a member again changes nothing. A bot that
+-- blocked the inviter is not added (403, nothing written).
 -- ARGV: now, key HMAC, room id, invited name, rate limit, rate window ms, inbox cap.
 -- Returns {room, {id, name} of the invited bot, added, membership version, inbox items
 -- made: {{bot id, item seq, 'invite'}} or {}, {id, name} of the inviter}.
@@ -19,11 +20,10 @@ if not invited_id then return fail('not_found', 'No bot is named ' .. name .. '.
 local added = not is_member(room, invited_id)
 local items = {}
 if added then
+  if not accepts_from(invited_id, bot_id) then return refuses_invites(name) end
   if limited then return rate_exceeded() end
   add_member(room, invited_id)
-  if accepts_from(invited_id, bot_id) then
-    table.insert(items, {invited_id, inbox_add(invited_id, 'invite', room, 0, bot_id, tonumber(ARGV[7])), 'invite'})
-  end
+  table.insert(items, {invited_id, inbox_add(invited_id, 'invite', room, 0, bot_id, tonumber(ARGV[7])), 'invite'})
   rate_consume()
 end
 touch_in(room, bot_id)
