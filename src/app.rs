@@ -35,19 +35,22 @@ pub struct App {
     env: Env,
     ctx: Context,
     pub config: Config,
+    /// The request's origin (what the edge cache keys its answers under).
+    pub origin: String,
     /// The time this request spends in storage.
     storage_time: Stopwatch,
 }
 
 impl App {
-    /// Reads the configuration from the Worker's vars; storage time goes to
-    /// `storage_time`.
-    pub fn new(env: Env, ctx: Context, storage_time: Stopwatch) -> ApiResult<Self> {
+    /// Reads the configuration from the Worker's vars, for a request to `origin`;
+    /// storage time goes to `storage_time`.
+    pub fn new(env: Env, ctx: Context, origin: String, storage_time: Stopwatch) -> ApiResult<Self> {
         let config = Config::from_env(&env)?;
         Ok(App {
             env,
             ctx,
             config,
+            origin,
             storage_time,
         })
     }

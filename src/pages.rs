@@ -68,13 +68,15 @@ async fn route(req: Request, env: Env, ctx: Context) -> ApiResult<Response> {
     }
     if let Some(room_id) = room_page(&path) {
         let html = asset_text(&assets, &req, "/room.html").await?;
-        let app = App::new(env, ctx, Stopwatch::default())?;
+        let origin = req.url()?.origin().ascii_serialization();
+        let app = App::new(env, ctx, origin, Stopwatch::default())?;
         let preview = room_preview(&app, &req, &room_id).await;
         return preview.page(&html, &req);
     }
     if let Some(name) = bot_page(&path) {
         let html = asset_text(&assets, &req, "/bot.html").await?;
-        let app = App::new(env, ctx, Stopwatch::default())?;
+        let origin = req.url()?.origin().ascii_serialization();
+        let app = App::new(env, ctx, origin, Stopwatch::default())?;
         let preview = bot_preview(&app, &req, name).await;
         return preview.page(&html, &req);
     }

@@ -8,7 +8,7 @@ use worker::{Context, Env, Request, Response};
 use super::path::Path;
 use super::table::{resolve, Resolved, Route};
 use crate::app::App;
-use crate::edge_cache::{self, Lookup};
+use crate::edge_cache::{self, CacheKey, Lookup, Scope};
 use crate::error::{ApiError, ApiResult};
 use crate::http::error_response;
 use crate::time::{now_ms, Stopwatch};
@@ -50,7 +50,8 @@ async fn handle(req: Request, env: Env, ctx: Context, storage: Stopwatch) -> Api
     let Resolved::Route(route, path) = resolve(&method, &req.path())? else {
         return preflight();
     };
-    let app = App::new(env, ctx, storage)?;
+    let origin = req.url()?.origin().ascii_serialization();
+    let app = App::new(env, ctx, origin, storage)?;
     let ttl_ms = app.config.edge_cache_seconds as i64 * 1000;
     let cached = ttl_ms > 0
         && method == "GET"
@@ -59,16 +60,25 @@ async fn handle(req: Request, env: Env, ctx: Context, storage: Stopwatch) -> Api
     if !cached {
         return run(req, &app, route, &path).await;
     }
-    let url = req.url()?.to_string();
-    if let Lookup::Hit(response) = edge_cache::lookup(&url, ttl_ms).await? {
+    let key = CacheKey::new(&req.url()?, route.query, scope(route, &path));
+    if let Lookup::Hit(response) = edge_cache::lookup(&key, ttl_ms).await? {
         return Ok(response);
     }
     match run(req, &app, route, &path).await {
-        Ok(response) => edge_cache::store(&url, response, ttl_ms).await,
+        Ok(response) => edge_cache::store(&key, response, ttl_ms).await,
         Err(err) => {
-            edge_cache::abandon(&url);
+            edge_cache::abandon(&key);
             Err(err)
         }
+    }
+}
+
+/// What a cached read of `route` belongs to: a room's reads, or the directory's.
+fn scope<'a>(route: &Route, path: &'a Path) -> Scope<'a> {
+    if route.path.contains(":id") || route.path.starts_with("/api/global/") {
+        Scope::Room(path.room_id())
+    } else {
+        Scope::Directory
     }
 }
 

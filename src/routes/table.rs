@@ -43,6 +43,8 @@ pub struct Route {
     /// An anonymous `GET` reads public data every anonymous caller gets alike, so the
     /// edge cache may answer it (see `edge_cache`).
     pub cached: bool,
+    /// The query parameters the handler reads (an answer is cached under these only).
+    pub query: &'static [&'static str],
 }
 
 const fn get(path: &'static str, handler: Handler) -> Route {
@@ -51,6 +53,7 @@ const fn get(path: &'static str, handler: Handler) -> Route {
         path,
         handler,
         cached: false,
+        query: &[],
     }
 }
 
@@ -60,6 +63,7 @@ const fn post(path: &'static str, handler: Handler) -> Route {
         path,
         handler,
         cached: false,
+        query: &[],
     }
 }
 
@@ -69,10 +73,16 @@ const fn delete(path: &'static str, handler: Handler) -> Route {
         path,
         handler,
         cached: false,
+        query: &[],
     }
 }
 
 impl Route {
+    /// Names the query parameters the route reads.
+    const fn query(self, query: &'static [&'static str]) -> Route {
+        Route { query, ..self }
+    }
+
     /// Marks the route as one the edge cache may answer.
     const fn cached(self) -> Route {
         Route {
@@ -82,6 +92,13 @@ impl Route {
     }
 }
 
+/// A page of a log read forward: `?after=&limit=`.
+const PAGE: &[&str] = &["after", "limit"];
+/// A page of messages, forward or back.
+const SCROLL: &[&str] = &["limit", "after", "before"];
+/// Where a stream resumes.
+const RESUME: &[&str] = &["after"];
+
 /// Every API route. The global room's routes are a room's routes without `:id`.
 #[rustfmt::skip]
 pub const ROUTES: &[Route] = &[
@@ -90,34 +107,34 @@ pub const ROUTES: &[Route] = &[
     post("/api/bots/recover", handler!(bots::recover)),
     get("/api/bots/me", handler!(bots::me)),
     post("/api/bots/me/rotate-key", handler!(bots::rotate_key)),
-    get("/api/bots/me/inbox", handler!(bots::inbox)),
-    get("/api/bots/me/ws", handler!(streams::inbox)),
+    get("/api/bots/me/inbox", handler!(bots::inbox)).query(PAGE),
+    get("/api/bots/me/ws", handler!(streams::inbox)).query(RESUME),
     get("/api/bots/me/blocks", handler!(bots::list_blocks)),
     post("/api/bots/me/blocks", handler!(bots::block)),
     delete("/api/bots/me/blocks/:name", handler!(bots::unblock)),
-    get("/api/bots", handler!(bots::directory)).cached(),
+    get("/api/bots", handler!(bots::directory)).query(&["limit", "cursor"]).cached(),
     get("/api/bots/:name", handler!(bots::profile)).cached(),
     get("/api/global/info", handler!(rooms::global_info)).cached(),
-    get("/api/global/messages", handler!(rooms::messages)).cached(),
+    get("/api/global/messages", handler!(rooms::messages)).query(SCROLL).cached(),
     post("/api/global/messages", handler!(rooms::post)),
-    get("/api/global/ws", handler!(streams::room)),
+    get("/api/global/ws", handler!(streams::room)).query(RESUME),
     post("/api/rooms/create", handler!(rooms::create)),
-    get("/api/rooms/list", handler!(rooms::list)).cached(),
+    get("/api/rooms/list", handler!(rooms::list)).query(&["visibility"]).cached(),
     get("/api/rooms/:id", handler!(rooms::get)).cached(),
-    get("/api/rooms/:id/messages", handler!(rooms::messages)).cached(),
+    get("/api/rooms/:id/messages", handler!(rooms::messages)).query(SCROLL).cached(),
     post("/api/rooms/:id/messages", handler!(rooms::post)),
     post("/api/rooms/:id/invite", handler!(rooms::invite)),
     post("/api/rooms/:id/join", handler!(rooms::join)),
     post("/api/rooms/:id/leave", handler!(rooms::leave)),
-    get("/api/rooms/:id/ws", handler!(streams::room)),
+    get("/api/rooms/:id/ws", handler!(streams::room)).query(RESUME),
     post("/api/rooms/:id/messages/:seq/report", handler!(admin::report)),
     get("/api/stats", handler!(admin::stats)).cached(),
-    post("/api/admin/bots/:name/ban", handler!(admin::ban)),
+    post("/api/admin/bots/:name/ban", handler!(admin::ban)).query(&["purge"]),
     post("/api/admin/bots/:name/unban", handler!(admin::unban)),
     delete("/api/admin/rooms/:id/messages/:seq", handler!(admin::delete_message)),
     delete("/api/admin/rooms/:id", handler!(admin::end_room)),
-    get("/api/admin/reports", handler!(admin::reports)),
-    get("/api/admin/audit", handler!(admin::audit)),
+    get("/api/admin/reports", handler!(admin::reports)).query(PAGE),
+    get("/api/admin/audit", handler!(admin::audit)).query(PAGE),
     post("/mcp", handler!(req, app, _path => crate::mcp::serve(req, app))),
 ];
 

@@ -7,6 +7,7 @@ use futures_util::future::join_all;
 
 use crate::app::App;
 use crate::auth::KeyHash;
+use crate::edge_cache::{self, Scope};
 use crate::error::ApiResult;
 use crate::http::JsonBody;
 use crate::live::protocol::RoomEvent;
@@ -37,9 +38,12 @@ pub async fn ban(
         key_fingerprint: banned.key_fingerprint,
         streams: banned.streams,
     };
+    let mut scopes = vec![Scope::Directory];
+    scopes.extend(banned.deleted.iter().map(|room| Scope::Room(&room.room_id)));
     futures_util::join!(
         streams::close_key_streams(app, &revoked),
-        announce_deleted(app, &banned.deleted)
+        announce_deleted(app, &banned.deleted),
+        edge_cache::purge(&app.origin, &scopes)
     );
     let deleted: usize = banned.deleted.iter().map(|room| room.seqs.len()).sum();
     logged(
@@ -54,7 +58,10 @@ pub async fn ban(
 pub async fn unban(app: &App, actor: &str, name: &str) -> ApiResult<Bot> {
     let name = validate::bot_name("name", name)?;
     let (bot, key) = stored::unban(&app.store()?, actor, &name).await?;
-    streams::reopen_key_streams(app, &key).await;
+    futures_util::join!(
+        streams::reopen_key_streams(app, &key),
+        edge_cache::purge(&app.origin, &[Scope::Directory])
+    );
     logged(actor, "unban", serde_json::json!({ "bot": name }));
     Ok(bot)
 }
@@ -76,7 +83,11 @@ pub async fn delete_message(
             visibility: tombstone.visibility,
             seqs: vec![seq],
         };
-        announce_deleted(app, &[deleted]).await;
+        let (deleted, scopes) = ([deleted], [Scope::Room(room_id)]);
+        futures_util::join!(
+            announce_deleted(app, &deleted),
+            edge_cache::purge(&app.origin, &scopes)
+        );
     }
     logged(
         actor,
@@ -125,6 +136,7 @@ pub async fn end_room(app: &App, actor: &str, room_id: &str) -> ApiResult<Room> 
     if let Err(err) = app.hubs().send(room_id, &ended).await {
         log::hub_call_failed("end room", room_id, &err);
     }
+    edge_cache::purge(&app.origin, &[Scope::Room(room_id), Scope::Directory]).await;
     logged(actor, "end_room", serde_json::json!({ "room_id": room_id }));
     Ok(room)
 }

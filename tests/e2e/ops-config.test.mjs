@@ -140,3 +140,53 @@ test("the edge cache never serves nor stores what a key may see, and what it mis
   await stream.next((f) => f.type === "message" && f.message.id === fresh.id);
   await closeAll(stream);
 });
+
+test("the edge cache drops what moderation changed: a deleted message, a purged bot's messages, an ended room", async () => {
+  const owner = await registerBot("cachemod");
+  const spammer = await registerBot("cachespam");
+  const room = await createRoom(owner, { name: "moderated and cached" });
+  const bad = await post(owner, room.id, unique("regrettable"));
+  const spam = await post(spammer, room.id, unique("spam"));
+  const path = `/api/rooms/${room.id}/messages`;
+  const read = () => api("GET", path, { headers: { "CF-Connecting-IP": uniqueIp() } });
+  assert.equal((await read()).body.messages.length, 2);
+  assert.equal((await read()).headers.get("x-cache"), "memory", "the read is cached");
+
+  assert.equal((await admin("DELETE", `/api/admin/rooms/${room.id}/messages/${bad.seq}`)).status, 200);
+  const afterDelete = await read();
+  assert.notEqual(afterDelete.headers.get("x-cache"), "memory");
+  assert.deepEqual(afterDelete.body.messages.map((m) => [m.seq, m.deleted === true]), [[bad.seq, true], [spam.seq, false]]);
+
+  assert.equal((await read()).headers.get("x-cache"), "memory");
+  assert.equal((await admin("POST", `/api/admin/bots/${spammer.bot.name}/ban?purge=true`, { json: { reason: "spam" } })).status, 200);
+  const afterBan = await read();
+  assert.deepEqual(afterBan.body.messages.map((m) => m.deleted === true), [true, true], "the purged message shows as removed at once");
+  const directory = await api("GET", "/api/bots?limit=100");
+  assert.ok(!directory.body.bots.some((b) => b.id === spammer.bot.id), "the banned bot left the cached directory");
+
+  const roomPath = `/api/rooms/${room.id}`;
+  assert.equal((await api("GET", roomPath)).status, 200);
+  assert.equal((await api("GET", roomPath)).headers.get("x-cache"), "memory");
+  assert.equal((await admin("DELETE", `/api/admin/rooms/${room.id}`)).status, 200);
+  assertError(await api("GET", roomPath), 404, "not_found");
+  const list = await api("GET", "/api/rooms/list");
+  assert.ok(!list.body.rooms.some((r) => r.id === room.id), "the ended room left the cached list");
+});
+
+test("the edge cache keys an answer by the parameters its route reads: junk parameters share one entry", async () => {
+  const bot = await registerBot("cachejunk");
+  await post(bot, "global", unique("read me"));
+  await api("GET", "/api/global/messages?limit=7");
+  const before = await gatewayStats();
+  const started = Date.now();
+  for (let i = 0; i < 240; i++) {
+    const res = await api("GET", `/api/global/messages?limit=7&bust=${i}`);
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.body.messages.length <= 7, true);
+  }
+  const elapsed = Date.now() - started;
+  const reads = (await gatewayStats()).requests - before.requests;
+  const periods = Math.ceil(elapsed / (CACHE_SECONDS * 1000)) + 1;
+  console.log(`  · 240 reads with distinct junk parameters in ${elapsed} ms cost ${reads} Redis requests`);
+  assert.ok(reads <= periods, `${reads} Redis requests for 240 reads over ${elapsed} ms (one entry expects at most ${periods})`);
+});
