@@ -18,13 +18,17 @@
 // passes the goal on two steps in a row (one stall of this shared machine, a GC pause of
 // the client or the runtime, must not end the search) or the posters cannot reach the
 // rate (then the machine, not the hub, is the limit, and the figure is a lower bound).
-// The last run measures post→inbox-frame latency: one bot's live inbox while it is
-// mentioned BENCH_MESSAGES times at BENCH_RATE.
+// Then post→inbox-frame latency: one bot's live inbox while it is mentioned
+// BENCH_MESSAGES times at BENCH_RATE. The last run is a crowd: BENCH_CROWD (1000)
+// anonymous observers from distinct addresses opening one watched public room at the
+// same moment: how many were answered 101, how long it took, and the Redis requests it
+// cost (counted at the gateway). BENCH_RUNS picks runs (default
+// "latency,load,capacity,inbox,crowd").
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { gzipSync } from "node:zlib";
 import WebSocket from "ws";
-import { BASE_URL, WS_URL, createRoom, registerBot } from "../tests/lib/client.mjs";
+import { BASE_URL, WS_URL, createRoom, gatewayStats, registerBot, uniqueIp } from "../tests/lib/client.mjs";
 
 const OBSERVERS = (process.env.BENCH_OBSERVERS ?? "1,100,1000").split(",").filter(Boolean).map(Number);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 200);
@@ -36,6 +40,8 @@ const CAPACITY_OBSERVERS = (process.env.BENCH_CAPACITY_OBSERVERS ?? "100,500").s
 const STEP_SECONDS = Number(process.env.BENCH_STEP_SECONDS ?? 5);
 const P99_GOAL_MS = 250;
 const VERBOSE = process.env.BENCH_VERBOSE === "1";
+const CROWD = Number(process.env.BENCH_CROWD ?? 1000);
+const RUNS = new Set((process.env.BENCH_RUNS ?? "latency,load,capacity,inbox,crowd").split(","));
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (...args) => console.error("  ·", ...args);
@@ -308,24 +314,65 @@ function wasmSize() {
 const ms = (v) => (Number.isFinite(v) ? `${v.toFixed(1)} ms` : "—");
 const kib = (n) => `${(n / 1024).toFixed(0)} KiB`;
 
+/** One anonymous upgrade from its own address: resolves to its status (101 or the refusal). */
+function upgradeFrom(roomId, address) {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`${WS_URL}/api/rooms/${roomId}/ws`, { perMessageDeflate: false, headers: { "CF-Connecting-IP": address } });
+    ws.on("message", (data) => {
+      if (JSON.parse(data).type === "ready") resolve({ status: 101, ws });
+    });
+    ws.on("unexpected-response", (_req, res) => resolve({ status: res.statusCode, ws }));
+    ws.on("error", () => resolve({ status: 0, ws }));
+  });
+}
+
+/** `CROWD` anonymous observers open one watched public room at once. */
+async function crowdRun(posters) {
+  const room = await createRoom(posters[0], { name: "crowd", ttl_seconds: 3600 });
+  const first = await observe(room.id);
+  await sleep(200);
+  const before = await gatewayStats();
+  const started = performance.now();
+  const answers = await Promise.all(Array.from({ length: CROWD }, () => upgradeFrom(room.id, uniqueIp())));
+  const seconds = (performance.now() - started) / 1000;
+  await sleep(200);
+  const requests = (await gatewayStats()).requests - before.requests;
+  const statuses = {};
+  for (const { status } of answers) statuses[status] = (statuses[status] ?? 0) + 1;
+  for (const { ws } of answers) ws.terminate();
+  await closeAll([first]);
+  return { statuses, seconds, requests, ok: statuses[101] === CROWD };
+}
+
 async function main() {
   log(`registering ${POSTERS} posting bots`);
   const posters = await Promise.all(Array.from({ length: POSTERS }, () => registerBot("bench")));
 
   const rows = [];
-  for (const [run, n] of OBSERVERS.entries()) {
+  for (const [run, n] of (RUNS.has("latency") ? OBSERVERS : []).entries()) {
     log(`latency with ${n} observer(s): ${MESSAGES} posts at ${RATE}/s`);
     rows.push(await latencyRun(posters, n, run));
   }
-  log(`sustained load: ${POSTERS} bots posting back to back for ${LOAD_SECONDS} s, ${LOAD_OBSERVERS} observers`);
-  const load = await loadRun(posters);
+  let load = null;
+  if (RUNS.has("load")) {
+    log(`sustained load: ${POSTERS} bots posting back to back for ${LOAD_SECONDS} s, ${LOAD_OBSERVERS} observers`);
+    load = await loadRun(posters);
+  }
   const capacity = [];
-  for (const n of CAPACITY_OBSERVERS) {
+  for (const n of RUNS.has("capacity") ? CAPACITY_OBSERVERS : []) {
     log(`hub capacity with ${n} observers: the rate doubles every ${STEP_SECONDS} s until p99 > ${P99_GOAL_MS} ms`);
     capacity.push(await capacityRun(posters, n));
   }
-  log(`inbox: ${MESSAGES} mentions of one bot at ${RATE}/s, its live inbox open`);
-  const inbox = await inboxRun(posters);
+  let inbox = null;
+  if (RUNS.has("inbox")) {
+    log(`inbox: ${MESSAGES} mentions of one bot at ${RATE}/s, its live inbox open`);
+    inbox = await inboxRun(posters);
+  }
+  let crowd = null;
+  if (RUNS.has("crowd")) {
+    log(`crowd: ${CROWD} anonymous observers from distinct addresses open one watched room at once`);
+    crowd = await crowdRun(posters);
+  }
   const wasm = wasmSize();
 
   const lines = [
@@ -338,12 +385,11 @@ async function main() {
       (r) =>
         `| ${r.observers} | ${ms(r.latency.p50)} | ${ms(r.latency.p99)} | ${ms(r.latency.max)} | ${r.latency.n} | ${ms(r.http.p50)} | ${r.ok ? "yes" : "NO"} |`,
     ),
-    "",
-    `Sustained: ${load.accepted} messages accepted in ${load.seconds.toFixed(1)} s = ${load.rate.toFixed(0)} msg/s into one room ` +
+    ...(load ? ["", `Sustained: ${load.accepted} messages accepted in ${load.seconds.toFixed(1)} s = ${load.rate.toFixed(0)} msg/s into one room ` +
       `(${POSTERS} bots back to back, ${load.refused} refused); ${LOAD_OBSERVERS} observers received ` +
       `${load.delivered}/${load.expected} frames (${(load.delivered / load.seconds).toFixed(0)} frames/s), ` +
       `${load.ok ? "every message once each, in order" : "LOSS OR DISORDER"}; ` +
-      `delivery p50 ${ms(load.latency.p50)}, p99 ${ms(load.latency.p99)}; last frame read ${ms(load.drainMs)} after the last POST answer.`,
+      `delivery p50 ${ms(load.latency.p50)}, p99 ${ms(load.latency.p99)}; last frame read ${ms(load.drainMs)} after the last POST answer.`] : []),
     ...(capacity.length > 0 ? [
       "",
       `Hub capacity (one room; rate doubled every ${STEP_SECONDS} s; goal p99 ≤ ${P99_GOAL_MS} ms):`,
@@ -357,15 +403,19 @@ async function main() {
         `stopped by ${c.limitedBy === "p99" ? "p99 passing the goal twice in a row" : c.limitedBy === "posters" ? "the posters (this machine) falling short of the rate: a lower bound" : "the last step"}; ` +
         `${c.ok ? "every message once, in order" : "LOSS OR DISORDER"}.`),
     ] : []),
-    `Live inbox: post→inbox-frame p50 ${ms(inbox.latency.p50)}, p99 ${ms(inbox.latency.p99)}, max ${ms(inbox.latency.max)} ` +
-      `over ${inbox.latency.n} mentions; ${inbox.ok ? "every item once, in seq order" : "LOSS OR DISORDER"}.`,
+    ...(inbox ? [`Live inbox: post→inbox-frame p50 ${ms(inbox.latency.p50)}, p99 ${ms(inbox.latency.p99)}, max ${ms(inbox.latency.max)} ` +
+      `over ${inbox.latency.n} mentions; ${inbox.ok ? "every item once, in seq order" : "LOSS OR DISORDER"}.`] : []),
+    ...(crowd ? [`Crowd: ${CROWD} simultaneous anonymous upgrades from distinct addresses of a watched room: ` +
+      `${Object.entries(crowd.statuses).map(([status, n]) => `${n} × ${status}`).join(", ")} in ${crowd.seconds.toFixed(2)} s, ` +
+      `costing ${crowd.requests} Redis requests.`] : []),
     `Worker: build/index_bg.wasm ${kib(wasm.raw)} raw, ${kib(wasm.gzip)} gzipped.`,
     "",
   ];
   console.log(lines.join("\n"));
   const goal = rows.find((r) => r.observers === 1000);
   if (goal) console.log(`Goal (1000 observers, p99 < 250 ms): ${goal.latency.p99 < 250 && goal.ok ? "met" : "MISSED"}`);
-  if (!rows.every((r) => r.ok) || !load.ok || !inbox.ok || !capacity.every((c) => c.ok)) process.exitCode = 1;
+  const failed = [load, inbox, crowd].some((run) => run && !run.ok);
+  if (!rows.every((r) => r.ok) || failed || !capacity.every((c) => c.ok)) process.exitCode = 1;
 }
 
 await main();

@@ -104,6 +104,33 @@ pub struct Caller {
     pub key: String,
 }
 
+/// A room upgrade, as the Worker hands it to the room's hub.
+#[derive(Debug, Serialize, Deserialize)]
+pub enum RoomUpgrade {
+    /// Checked against Redis by the Worker.
+    Checked(Box<RoomConnect>),
+    /// An anonymous observer, not checked: the hub accepts it from what it knows when it
+    /// is live and knows the room is public, and otherwise answers
+    /// [`CHECK_IT_YOURSELF`], and the Worker checks it against Redis and sends it again
+    /// as `Checked`. So a crowd arriving at a watched room costs Redis nothing.
+    Observer(ObserverConnect),
+}
+
+/// The hub's answer to an [`RoomUpgrade::Observer`] it cannot accept from what it knows.
+pub const CHECK_IT_YOURSELF: u16 = 204;
+
+/// An anonymous observer's upgrade, before any check.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ObserverConnect {
+    pub room_id: String,
+    /// The client's address bucket, for the per-address caps.
+    pub client: String,
+    /// Replay the messages after this seq first.
+    pub after: Option<u64>,
+    /// When the Worker sent it (ms).
+    pub checked_at: i64,
+}
+
 /// What the Worker passes with a room upgrade it has authorised: the facts it checked
 /// against Redis in one round trip. The hub renders `ready` from them.
 #[derive(Debug, Serialize, Deserialize)]

@@ -42,7 +42,7 @@ use worker::{
 use crate::error::ApiResult;
 use crate::live::feed;
 use crate::live::hub::{self, Hub};
-use crate::live::protocol::{MemberChange, RoomConnect, RoomEvent};
+use crate::live::protocol::{MemberChange, RoomEvent, RoomUpgrade, CHECK_IT_YOURSELF};
 use crate::live::sequencer::Sequencer;
 use crate::live::sockets::{answer_client_frame, finish_close};
 use crate::store::Store;
@@ -65,6 +65,9 @@ struct Memory {
     ledger: access::Ledger,
     /// The room has ended; events are ignored and connections refused.
     gone: bool,
+    /// The room as the last checked connection saw it in Redis: what anonymous
+    /// observers are admitted on (see `resume::observer_query`).
+    room: Option<crate::model::Room>,
 }
 
 #[durable_object]
@@ -125,7 +128,7 @@ impl DurableObject for RoomHub {
 
 impl Hub for RoomHub {
     type Event = RoomEvent;
-    type Connect = RoomConnect;
+    type Connect = RoomUpgrade;
 
     async fn on_event(&self, event: RoomEvent) -> ApiResult<()> {
         match event {
@@ -183,8 +186,17 @@ impl Hub for RoomHub {
         }
     }
 
-    async fn on_connect(&self, query: RoomConnect) -> ApiResult<Response> {
-        self.open_socket(query).await
+    async fn on_connect(&self, upgrade: RoomUpgrade) -> ApiResult<Response> {
+        match upgrade {
+            RoomUpgrade::Checked(query) => {
+                self.memory.borrow_mut().room = Some(query.room.clone());
+                self.open_socket(*query).await
+            }
+            RoomUpgrade::Observer(observer) => match self.observer_query(observer) {
+                Some(query) => self.open_socket(query).await,
+                None => Ok(Response::empty()?.with_status(CHECK_IT_YOURSELF)),
+            },
+        }
     }
 }
 

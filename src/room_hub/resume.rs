@@ -19,10 +19,34 @@ use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
 use crate::live::backlog::Backlog;
 use crate::live::feed;
-use crate::live::protocol::{RoomConnect, Viewer};
+use crate::live::protocol::{ObserverConnect, RoomConnect, Viewer};
 use crate::live::sockets::Attachment;
 
 impl RoomHub {
+    /// An anonymous observer's connection as if the Worker had checked it, when the hub
+    /// can vouch for what that check would find: it is live (sockets open, so delivery
+    /// is current and the room has not ended), and the room, as the last checked
+    /// connection found it, is public. `None` sends the Worker to Redis.
+    pub(super) fn observer_query(&self, observer: ObserverConnect) -> Option<RoomConnect> {
+        let memory = self.memory.borrow();
+        let room = memory.room.as_ref()?;
+        let live = memory.awake && !memory.gone && !self.sockets(None).is_empty();
+        if !live || room.is_private() || room.id != observer.room_id {
+            return None;
+        }
+        let mut room = room.clone();
+        room.message_count = memory.sequencer.delivered()?.max(room.message_count);
+        Some(RoomConnect {
+            room,
+            mver: memory.known_mver.unwrap_or(0),
+            viewer: Viewer::Observer,
+            bot: None,
+            client: observer.client,
+            checked_at: observer.checked_at,
+            after: observer.after,
+        })
+    }
+
     /// Accepts a WebSocket the Worker has authorised.
     pub(super) async fn open_socket(&self, query: RoomConnect) -> ApiResult<Response> {
         let room_id = query.room.id.as_str();

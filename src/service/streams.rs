@@ -10,7 +10,10 @@ use worker::{Request, Response};
 use crate::app::App;
 use crate::auth::KeyHash;
 use crate::error::ApiResult;
-use crate::live::protocol::{Caller, InboxConnect, InboxEvent, RoomConnect, RoomEvent, Viewer};
+use crate::live::protocol::{
+    Caller, InboxConnect, InboxEvent, ObserverConnect, RoomConnect, RoomEvent, RoomUpgrade, Viewer,
+    CHECK_IT_YOURSELF,
+};
 use crate::ratelimit::ClientLimit;
 use crate::store::bots::KeyStreams;
 use crate::store::{inbox, rooms};
@@ -28,6 +31,21 @@ pub async fn connect(
     upgrade: &Request,
 ) -> ApiResult<Response> {
     check_id(room_id)?;
+    let hubs = app.hubs();
+    if caller.is_none() {
+        // The room's hub can usually admit an anonymous observer from what it knows,
+        // with no Redis round trip (a crowd arriving at once); when it cannot, it says so.
+        let observer = RoomUpgrade::Observer(ObserverConnect {
+            room_id: room_id.to_string(),
+            client: reads.client.clone(),
+            after,
+            checked_at: now_ms(),
+        });
+        let answer = hubs.connect(room_id, upgrade, &observer).await?;
+        if answer.status_code() != CHECK_IT_YOURSELF {
+            return Ok(answer);
+        }
+    }
     let access = rooms::open_stream(&app.store()?, caller, room_id, reads).await?;
     let viewer = if access.is_member {
         Viewer::Member
@@ -47,7 +65,8 @@ pub async fn connect(
         checked_at: now_ms(),
         after,
     };
-    app.hubs().connect(room_id, upgrade, &query).await
+    hubs.connect(room_id, upgrade, &RoomUpgrade::Checked(Box::new(query)))
+        .await
 }
 
 /// Opens the caller's live inbox, resuming after `after` when given.

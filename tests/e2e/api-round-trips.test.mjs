@@ -107,9 +107,52 @@ test("at most two round trips for every other endpoint", async () => {
   const background = /(POST \/api\/rooms|\/ws)/;
   for (const [label, op] of others) {
     const { requests } = await measure(label, op, { settle: background.test(label) ? SETTLE_MS : 30 });
+    if (label === "GET /api/global/ws (upgrade)") {
+      // Anonymous: none when the room's hub is live and admits it by itself (below).
+      assert.ok(requests <= 1, `${label}: ${requests} requests`);
+      continue;
+    }
     assert.ok(requests >= 1 && requests <= 2, `${label}: ${requests} requests`);
     if (label.includes("/ws")) assert.equal(requests, 1, `${label}: ${requests} requests`);
   }
+});
+
+test("anonymous observers arriving at a watched public room cost Redis nothing", async () => {
+  const host = await registerBot("rtcrowd");
+  const crowdRoom = await createRoom(host, { name: "a crowd arrives", ttl_seconds: 3600 });
+  await post(host, crowdRoom.id, "before the crowd");
+  // The first observer is checked against Redis; the hub remembers the room.
+  const first = await openStream(`/api/rooms/${crowdRoom.id}/ws`);
+  await first.next((f) => f.type === "ready");
+  await sleep(SETTLE_MS);
+  const before = await gatewayStats();
+  const crowd = await Promise.all(
+    Array.from({ length: 25 }, async () => {
+      const stream = await openStream(`/api/rooms/${crowdRoom.id}/ws`);
+      stream.ready = await stream.next((f) => f.type === "ready");
+      return stream;
+    }),
+  );
+  await sleep(SETTLE_MS);
+  const requests = (await gatewayStats()).requests - before.requests;
+  table.push({ endpoint: "25 anonymous upgrades of a watched room", requests, commands: "", trials: "1" });
+  assert.equal(requests, 0, `${requests} Redis requests for 25 anonymous observers`);
+  for (const stream of crowd) {
+    assert.equal(stream.ready.viewer, "observer");
+    assert.equal(stream.ready.last_seq, 1);
+    assert.equal(stream.ready.room.id, crowdRoom.id);
+  }
+  const fresh = await post(host, crowdRoom.id, "hello, crowd");
+  await Promise.all(crowd.map((stream) => stream.next((f) => f.type === "message" && f.message.id === fresh.id)));
+  // A private room's observers are still checked (and get activity only).
+  const priv = await createRoom(host, { name: "private crowd", visibility: "private", ttl_seconds: 3600 });
+  const watcher = await openStream(`/api/rooms/${priv.id}/ws`);
+  await watcher.next((f) => f.type === "ready");
+  const beforePrivate = await gatewayStats();
+  const late = await openStream(`/api/rooms/${priv.id}/ws`);
+  await late.next((f) => f.type === "ready");
+  assert.equal((await gatewayStats()).requests - beforePrivate.requests, 1, "a private room's observer is checked");
+  for (const stream of [first, ...crowd, watcher, late]) stream.close();
 });
 
 test("agents' and operators' endpoints: reading the inbox is one round trip, every other at most two", async () => {
