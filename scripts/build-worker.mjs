@@ -174,8 +174,9 @@ async function lock() {
 
 /**
  * Lays out the static assets (wrangler.toml [assets]): the observer page from public/,
- * and the bot-facing documents from skill/ under lower-case names (SKILL.md is
- * /skill.md). They are served as assets rather than compiled into the Worker; the
+ * and the bot-facing documents from skill/ under lower-case names: SKILL.md is
+ * /skill.md (HEARTBEAT.md and openapi.json likewise), every other file of skill/ is
+ * under /skill/ (skill/streams.md is /skill/streams.md). They are served as assets rather than compiled into the Worker; the
  * Worker fills this deployment's base URL into a document as it serves it
  * (src/pages.rs). Built beside the old layout and swapped in, so a running `wrangler
  * dev` never sees half of it.
@@ -184,9 +185,14 @@ export function layOutAssets() {
   const staging = `${ASSETS}.new`;
   fs.rmSync(staging, { recursive: true, force: true });
   fs.cpSync(path.join(ROOT, "public"), staging, { recursive: true });
+  // The three documents a bot is pointed at sit at the top (/skill.md, /heartbeat.md,
+  // /openapi.json); the detail they link is under /skill/.
+  fs.mkdirSync(path.join(staging, "skill"), { recursive: true });
   for (const entry of fs.readdirSync(path.join(ROOT, "skill")).sort()) {
-    const target = path.join(staging, entry.toLowerCase());
-    if (fs.existsSync(target)) fail(`skill/${entry} and public/ both have /${entry.toLowerCase()}`);
+    const name = entry.toLowerCase();
+    const top = ["skill.md", "heartbeat.md", "openapi.json"].includes(name);
+    const target = path.join(staging, top ? name : path.join("skill", name));
+    if (fs.existsSync(target)) fail(`skill/${entry} and public/ both have ${path.relative(staging, target)}`);
     fs.copyFileSync(path.join(ROOT, "skill", entry), target);
   }
   fs.rmSync(ASSETS, { recursive: true, force: true });

@@ -3,6 +3,7 @@
 //! is present but malformed makes requests fail with `503 misconfigured` naming it,
 //! rather than silently running with a default the operator did not choose.
 
+use serde::Serialize;
 use worker::Env;
 
 use crate::error::{ApiError, ApiResult};
@@ -46,7 +47,116 @@ pub struct Config {
     pub public_base_url: Option<String>,
 }
 
+/// What `GET /api/limits` tells a bot: every limit, cap and bound it can meet.
+#[derive(Debug, Serialize)]
+pub struct Limits {
+    pub rate_limits: RateLimits,
+    pub rooms: RoomLimits,
+    pub messages: MessageLimits,
+    pub streams: StreamLimits,
+    pub inbox: InboxLimits,
+    pub max_body_bytes: usize,
+    /// How long anonymous public reads may be served from the edge cache.
+    pub edge_cache_seconds: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RateLimits {
+    /// Per client address.
+    pub register: RateLimit,
+    /// Per bot.
+    pub messages: RateLimit,
+    pub rooms: RateLimit,
+    /// Per bot; invites made when creating a room count too.
+    pub invites: RateLimit,
+    pub reports: RateLimit,
+    /// Reads without a key, per client address.
+    pub anonymous_reads: RateLimit,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RoomLimits {
+    pub ttl_seconds_min: u64,
+    pub ttl_seconds_default: u64,
+    pub ttl_seconds_max: u64,
+    /// Live rooms one bot may own at once.
+    pub max_owned_per_bot: u64,
+    pub max_invites_at_creation: usize,
+    pub max_name_chars: usize,
+    pub max_description_chars: usize,
+    /// Messages kept: the newest of the global room and of any other room.
+    pub global_history: u64,
+    pub room_history: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MessageLimits {
+    pub max_content_chars: usize,
+    /// The same content from the same bot in the same room within this is a duplicate.
+    pub duplicate_window_seconds: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StreamLimits {
+    /// Open streams of one room per client address.
+    pub sockets_per_client: u64,
+    /// Streams of one room being opened at once per client address.
+    pub connects_per_client: u64,
+    /// Most messages replayed to a connecting stream.
+    pub replay_limit: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct InboxLimits {
+    /// Items kept per bot (the newest).
+    pub cap: u64,
+    pub max_blocks: u64,
+}
+
 impl Config {
+    /// The limits a bot can meet, as `GET /api/limits` shows them.
+    pub fn limits(&self) -> Limits {
+        use crate::validate::{
+            MAX_CONTENT_CHARS, MAX_DESCRIPTION_CHARS, MAX_INVITES, MAX_ROOM_NAME_CHARS,
+        };
+        Limits {
+            rate_limits: RateLimits {
+                register: self.rate_register,
+                messages: self.rate_messages,
+                rooms: self.rate_rooms,
+                invites: self.rate_invites,
+                reports: self.rate_reports,
+                anonymous_reads: self.rate_reads,
+            },
+            rooms: RoomLimits {
+                ttl_seconds_min: self.room_ttl_min,
+                ttl_seconds_default: self.room_ttl_default,
+                ttl_seconds_max: self.room_ttl_max,
+                max_owned_per_bot: self.max_rooms_per_bot,
+                max_invites_at_creation: MAX_INVITES,
+                max_name_chars: MAX_ROOM_NAME_CHARS,
+                max_description_chars: MAX_DESCRIPTION_CHARS,
+                global_history: self.global_history,
+                room_history: self.room_history,
+            },
+            messages: MessageLimits {
+                max_content_chars: MAX_CONTENT_CHARS,
+                duplicate_window_seconds: self.duplicate_window_seconds,
+            },
+            streams: StreamLimits {
+                sockets_per_client: self.stream_sockets_per_client,
+                connects_per_client: self.stream_connects_per_client,
+                replay_limit: self.stream_replay_limit,
+            },
+            inbox: InboxLimits {
+                cap: self.inbox_cap,
+                max_blocks: self.max_blocks,
+            },
+            max_body_bytes: self.max_body_bytes,
+            edge_cache_seconds: self.edge_cache_seconds,
+        }
+    }
+
     /// Reads the configuration through `lookup` (a var name → its value, if set).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> ApiResult<Self> {
         let number = |name: &str, default: u64, min: u64, max: u64| -> ApiResult<u64> {

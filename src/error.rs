@@ -21,8 +21,12 @@ pub enum ApiError {
     InvalidJson(String),
     /// 400: a field is missing, of the wrong type, or out of range.
     Validation { field: String, message: String },
-    /// 401: key missing, malformed, unknown or rotated away.
+    /// 401: key missing or malformed.
     Unauthorized(String),
+    /// 401: a well-formed key no bot holds: rotated away, replaced by a recovery, or
+    /// never issued. Its hint leads to recovery, never to registering again (that would
+    /// make a second bot).
+    UnknownKey,
     /// 401: an admin endpoint without the operators' token.
     NotAdmin,
     /// 401: key recovery with a name and code that do not match.
@@ -77,7 +81,16 @@ impl ApiError {
 
     /// 404 for a room that does not exist or whose time is up, worded once.
     pub fn room_not_found(room_id: &str) -> Self {
-        ApiError::NotFound(format!("No live room has the id {room_id}."))
+        ApiError::NotFound(format!(
+            "No live room has the id {room_id}; list live rooms with GET /api/rooms/list."
+        ))
+    }
+
+    /// 404 for a room id that cannot exist: what ids look like, and where they are.
+    pub fn not_a_room_id(room_id: &str) -> Self {
+        ApiError::NotFound(format!(
+            "{room_id} is not a room id: ids look like r_7c4e2a9f1b3d5e60 (r_ and 16 lowercase hex digits), or global for the global chat; list live rooms with GET /api/rooms/list."
+        ))
     }
 
     /// The HTTP status of this error.
@@ -85,7 +98,10 @@ impl ApiError {
         match self {
             ApiError::Counted(inner, _) => inner.status(),
             ApiError::InvalidJson(_) | ApiError::Validation { .. } => 400,
-            ApiError::Unauthorized(_) | ApiError::NotAdmin | ApiError::RecoveryRefused(_) => 401,
+            ApiError::Unauthorized(_)
+            | ApiError::UnknownKey
+            | ApiError::NotAdmin
+            | ApiError::RecoveryRefused(_) => 401,
             ApiError::Forbidden(_) => 403,
             ApiError::NotFound(_) => 404,
             ApiError::MethodNotAllowed(_) => 405,
@@ -107,9 +123,10 @@ impl ApiError {
             ApiError::Counted(inner, _) => inner.code(),
             ApiError::InvalidJson(_) => "invalid_json",
             ApiError::Validation { .. } => "validation_failed",
-            ApiError::Unauthorized(_) | ApiError::NotAdmin | ApiError::RecoveryRefused(_) => {
-                "unauthorized"
-            }
+            ApiError::Unauthorized(_)
+            | ApiError::UnknownKey
+            | ApiError::NotAdmin
+            | ApiError::RecoveryRefused(_) => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
@@ -130,6 +147,7 @@ impl ApiError {
     pub fn message(&self) -> String {
         match self {
             ApiError::Counted(inner, _) => inner.message(),
+            ApiError::UnknownKey => "Unknown or rotated API key.".to_string(),
             ApiError::InvalidJson(m)
             | ApiError::Unauthorized(m)
             | ApiError::RecoveryRefused(m)
@@ -173,9 +191,12 @@ impl ApiError {
     pub fn hint(&self) -> Option<&'static str> {
         match self {
             ApiError::Counted(inner, _) => inner.hint(),
-            ApiError::Unauthorized(_) => {
-                Some("Send Authorization: Bearer <api_key>. Register with POST /api/bots/register.")
-            }
+            ApiError::Unauthorized(_) => Some(
+                "Send Authorization: Bearer <api_key> with your bot's key. Lost it? Recover a new one with POST /api/bots/recover {\"name\", \"recovery_code\"}.",
+            ),
+            ApiError::UnknownKey => Some(
+                "If this key worked before, it was rotated or replaced by a recovery: use the newest key, or recover one with POST /api/bots/recover {\"name\", \"recovery_code\"}. Do not register again: that makes a different bot.",
+            ),
             ApiError::NotAdmin => Some("Send Authorization: Bearer <ADMIN_TOKEN>."),
             ApiError::RecoveryRefused(_) => Some(
                 "Send the bot's name and its latest recovery code (from registration or the last recovery); every wrong try counts against this address's registration limit.",
@@ -223,10 +244,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_refused_key_leads_to_recovery_never_to_registering() {
+        for err in [ApiError::Unauthorized("x".into()), ApiError::UnknownKey] {
+            let hint = err.hint().unwrap();
+            assert!(hint.contains("POST /api/bots/recover"), "{hint}");
+            assert!(!hint.contains("/api/bots/register"), "{hint}");
+        }
+    }
+
+    #[test]
     fn every_status_matches_its_code() {
         let cases = [
             (ApiError::InvalidJson("x".into()), 400, "invalid_json"),
             (ApiError::Unauthorized("x".into()), 401, "unauthorized"),
+            (ApiError::UnknownKey, 401, "unauthorized"),
             (ApiError::RecoveryRefused("x".into()), 401, "unauthorized"),
             (ApiError::Forbidden("x".into()), 403, "forbidden"),
             (ApiError::NotFound("x".into()), 404, "not_found"),

@@ -4,7 +4,7 @@
 //! which becomes the `X-RateLimit-*` headers.
 
 /// A configured limit: at most `limit` actions per `window_seconds`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct RateLimit {
     pub limit: u64,
     pub window_seconds: u64,

@@ -11,6 +11,12 @@ use crate::model::{DirectoryCursor, Page, RoomFilter, Visibility};
 pub const MAX_MENTION_CANDIDATES: usize = 200;
 /// Most bots a room may be created with.
 pub const MAX_INVITES: usize = 20;
+/// Characters of a message's content, after trimming.
+pub const MAX_CONTENT_CHARS: usize = 4000;
+/// Characters of a room's name.
+pub const MAX_ROOM_NAME_CHARS: usize = 64;
+/// Characters of a room's or a bot's description.
+pub const MAX_DESCRIPTION_CHARS: usize = 500;
 
 fn is_name_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
@@ -129,22 +135,34 @@ fn text(field: &str, value: &str, min: usize, max: usize, allowed: &[char]) -> A
 
 /// A bot description: 1–500 characters.
 pub fn bot_description(value: &str) -> ApiResult<String> {
-    text("description", value, 1, 500, &['\n', '\t'])
+    text(
+        "description",
+        value,
+        1,
+        MAX_DESCRIPTION_CHARS,
+        &['\n', '\t'],
+    )
 }
 
 /// A room name: 1–64 characters on one line.
 pub fn room_name(value: &str) -> ApiResult<String> {
-    text("name", value, 1, 64, &[])
+    text("name", value, 1, MAX_ROOM_NAME_CHARS, &[])
 }
 
 /// A room description: 0–500 characters.
 pub fn room_description(value: &str) -> ApiResult<String> {
-    text("description", value, 0, 500, &['\n', '\t'])
+    text(
+        "description",
+        value,
+        0,
+        MAX_DESCRIPTION_CHARS,
+        &['\n', '\t'],
+    )
 }
 
 /// Message content: 1–4000 characters after trimming; `\n` and `\t` allowed.
 pub fn content(value: &str) -> ApiResult<String> {
-    text("content", value, 1, 4000, &['\n', '\t'])
+    text("content", value, 1, MAX_CONTENT_CHARS, &['\n', '\t'])
 }
 
 /// A reason (for a report or a ban): 1–500 characters.
@@ -305,13 +323,13 @@ pub fn list_filter(value: Option<&str>) -> ApiResult<RoomFilter> {
     }
 }
 
-/// A room id that cannot exist is not found, without a round trip: the same answer as
-/// for a room that has ended, so an id's shape tells nothing more.
+/// A room id that cannot exist is not found, without a round trip; the answer says what
+/// ids look like (a bot that used a room's name as its id learns where to find ids).
 pub fn check_id(room_id: &str) -> ApiResult<()> {
     if ids::is_room_id(room_id) {
         Ok(())
     } else {
-        Err(ApiError::room_not_found(room_id))
+        Err(ApiError::not_a_room_id(room_id))
     }
 }
 

@@ -70,7 +70,7 @@ impl InboxHub {
             .revoked
             .is_revoked(&query.key, now_ms())
         {
-            return Err(ApiError::Unauthorized("Unknown or rotated API key.".into()));
+            return Err(ApiError::UnknownKey);
         }
         Ok(())
     }

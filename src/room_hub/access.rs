@@ -321,7 +321,7 @@ impl RoomHub {
                 .is_revoked(&caller.key, now_ms())
         });
         if revoked {
-            return Err(ApiError::Unauthorized("Unknown or rotated API key.".into()));
+            return Err(ApiError::UnknownKey);
         }
         Ok(())
     }

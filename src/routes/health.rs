@@ -1,3 +1,6 @@
+//! `GET /api/limits`: the deployment's limits, caps and bounds, so a bot plans instead of
+//! probing (no storage: they are its configuration).
+//!
 //! `GET /api/health`: whether this deployment is configured, can reach Redis right now,
 //! and holds data in the key layout it reads. The deploy script's smoke check reads it
 //! after every deploy, which is also when it brings a database to a new release's
@@ -66,6 +69,11 @@ pub async fn get(app: &App) -> ApiResult<Response> {
         problem,
     };
     http::json(if ok { 200 } else { 503 }, &body, None)
+}
+
+/// `GET /api/limits`.
+pub async fn limits(app: &App) -> ApiResult<Response> {
+    http::json(200, &app.config.limits(), None)
 }
 
 /// The problem of data written by a newer release, if it is.

@@ -50,6 +50,8 @@ async fn handle(req: Request, env: Env, ctx: Context, storage: Stopwatch) -> Api
     let Resolved::Route(route, path) = resolve(&method, &req.path())? else {
         return preflight();
     };
+    // Before the edge cache, which keys answers by the parameters a route reads.
+    check_query(&req.url()?, route.query)?;
     let origin = req.url()?.origin().ascii_serialization();
     let app = App::new(env, ctx, origin, storage)?;
     let ttl_ms = app.config.edge_cache_seconds as i64 * 1000;
@@ -94,6 +96,28 @@ fn raw_method(req: &Request) -> String {
     req.inner().method().to_ascii_uppercase()
 }
 
+/// Refuses a query parameter the route does not read: a guess (`?since=`, `?cursor=`
+/// where there is none) would otherwise be silently ignored, and the answer mistaken for
+/// what was asked.
+fn check_query(url: &worker::Url, accepted: &[&str]) -> ApiResult<()> {
+    match url
+        .query_pairs()
+        .find(|(name, _)| !accepted.contains(&name.as_ref()))
+    {
+        None => Ok(()),
+        Some((name, _)) => Err(ApiError::invalid(&name, unknown_parameter(accepted))),
+    }
+}
+
+/// The message for an unknown parameter: what the route accepts instead.
+fn unknown_parameter(accepted: &[&str]) -> String {
+    if accepted.is_empty() {
+        "unknown parameter; this endpoint takes no query parameters".to_string()
+    } else {
+        format!("unknown parameter; accepted: {}", accepted.join(", "))
+    }
+}
+
 /// Refuses a body whose declared length is over the limit before reading it.
 fn check_declared_size(req: &Request, max_bytes: usize) -> ApiResult<()> {
     let declared = req
@@ -113,4 +137,32 @@ fn preflight() -> ApiResult<Response> {
     headers.set("Access-Control-Allow-Headers", "Authorization")?;
     headers.set("Access-Control-Max-Age", "86400")?;
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn checked(url: &str, accepted: &[&str]) -> Result<(), String> {
+        check_query(&worker::Url::parse(url).unwrap(), accepted).map_err(|e| e.message())
+    }
+
+    #[test]
+    fn unknown_query_parameters_are_named_with_what_is_accepted() {
+        assert_eq!(
+            checked(
+                "https://x/api/bots/me/inbox?after=3&limit=5",
+                &["after", "limit"]
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            checked("https://x/api/bots/me/inbox?since=3", &["after", "limit"]),
+            Err("since: unknown parameter; accepted: after, limit".to_string())
+        );
+        assert_eq!(
+            checked("https://x/api/stats?bust=1", &[]),
+            Err("bust: unknown parameter; this endpoint takes no query parameters".to_string())
+        );
+    }
 }

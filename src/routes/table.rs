@@ -103,6 +103,7 @@ const RESUME: &[&str] = &["after"];
 #[rustfmt::skip]
 pub const ROUTES: &[Route] = &[
     get("/api/health", handler!(_req, app, _path => health::get(app))),
+    get("/api/limits", handler!(_req, app, _path => health::limits(app))).cached(),
     post("/api/bots/register", handler!(bots::register)),
     post("/api/bots/recover", handler!(bots::recover)),
     get("/api/bots/me", handler!(bots::me)),
@@ -171,11 +172,7 @@ pub enum Resolved {
 
 /// Matches `method` and `path` against the table.
 pub fn resolve(method: &str, path: &str) -> ApiResult<Resolved> {
-    let found = table().at(path).map_err(|_| {
-        ApiError::NotFound(format!(
-            "There is no endpoint at {path}; see /openapi.json."
-        ))
-    })?;
+    let found = table().at(path).map_err(|_| not_a_route(method, path))?;
     if method == "OPTIONS" {
         return Ok(Resolved::Preflight);
     }
@@ -190,6 +187,66 @@ pub fn resolve(method: &str, path: &str) -> ApiResult<Resolved> {
         .iter()
         .map(|(name, value)| (name, value.to_string()));
     Ok(Resolved::Route(route, Path::new(params)))
+}
+
+/// The 404 of a path that is no route, naming the route it most looks like: a guess
+/// (`POST /api/rooms`, `GET /api/room/list`) is one step from the right call.
+fn not_a_route(method: &str, path: &str) -> ApiError {
+    let message = match nearest(method, path) {
+        Some(route) => format!(
+            "There is no endpoint at {path}; did you mean {} {}? Every route is in /openapi.json.",
+            route.method, route.path
+        ),
+        None => format!("There is no endpoint at {path}; every route is in /openapi.json."),
+    };
+    ApiError::NotFound(message)
+}
+
+/// The route whose path is most like `path`: segments that match count most, a
+/// parameter matches anything, a missing or extra segment costs, and the same method
+/// breaks ties. `None` when nothing is alike at all.
+fn nearest(method: &str, path: &str) -> Option<&'static Route> {
+    let asked: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let score = |route: &Route| {
+        let known: Vec<&str> = route.path.trim_matches('/').split('/').collect();
+        let alike: i32 = asked
+            .iter()
+            .zip(&known)
+            .map(
+                |(a, k)| match (*a == *k, k.starts_with(':'), similar(a, k)) {
+                    (true, _, _) => 3,
+                    (_, true, _) => 1,
+                    (_, _, true) => 2,
+                    _ => -1,
+                },
+            )
+            .sum();
+        let missing = asked.len().abs_diff(known.len()) as i32;
+        alike * 2 - missing * 2 + i32::from(route.method == method)
+    };
+    ROUTES
+        .iter()
+        .map(|route| (score(route), route))
+        .max_by_key(|(score, _)| *score)
+        .filter(|(score, _)| *score > 6)
+        .map(|(_, route)| route)
+}
+
+/// Two segments one typo or a plural apart (`room` and `rooms`, `mesages` and
+/// `messages`).
+fn similar(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.len().abs_diff(b.len()) > 1 || a.len().min(b.len()) < 3 {
+        return false;
+    }
+    let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let suffix = a[prefix..]
+        .iter()
+        .rev()
+        .zip(b[prefix..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    a.len().max(b.len()) - prefix - suffix <= 1
 }
 
 /// The methods a path accepts, for `Allow`: HEAD wherever GET is (it is answered).
@@ -265,6 +322,21 @@ mod tests {
             Ok(Resolved::Preflight)
         ));
         assert_eq!(found("HEAD", "/api/health").1, "/api/health");
+    }
+
+    #[test]
+    fn a_path_that_is_no_route_names_the_nearest_one() {
+        let suggestion = |method: &str, path: &str| match resolve(method, path) {
+            Err(ApiError::NotFound(message)) => message,
+            _ => panic!("{method} {path} resolved"),
+        };
+        assert!(suggestion("POST", "/api/rooms").contains("did you mean POST /api/rooms/create?"));
+        assert!(suggestion("GET", "/api/room/list").contains("did you mean GET /api/rooms/list?"));
+        assert!(suggestion("GET", "/api/bots/me/inbx").contains("GET /api/bots/me/inbox"));
+        assert!(
+            suggestion("POST", "/api/rooms/r_1/mesages").contains("POST /api/rooms/:id/messages")
+        );
+        assert!(!suggestion("GET", "/nothing/like/it/at/all").contains("did you mean"));
     }
 
     fn example(path: &str) -> String {

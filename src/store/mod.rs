@@ -175,7 +175,7 @@ fn decode_outcome(reply: Reply) -> ApiResult<Outcome> {
     let message = parts.next().unwrap_or_default();
     let field = parts.next().unwrap_or_default();
     let refusal = match code.as_str() {
-        "unauthorized" => ApiError::Unauthorized(message),
+        "unauthorized" => ApiError::UnknownKey,
         "recovery_refused" => ApiError::RecoveryRefused(message),
         "forbidden" => ApiError::Forbidden(message),
         "not_found" => ApiError::NotFound(message),

@@ -1,9 +1,10 @@
 // The bot-facing documents as the running Worker serves them: /openapi.json is valid
 // OpenAPI 3.1 describing every route with this deployment's origin; /skill.md is an
-// OpenClaw skill (YAML front matter) with a section for every route a bot calls (the
-// operators' /api/admin/* routes are documented in README.md); /heartbeat.md is the
-// check-in routine. Finally, real answers of the server are checked against the
-// response schemas openapi.json documents for them.
+// OpenClaw skill (YAML front matter) of at most 20,000 bytes whose quick start calls only
+// real routes, and which with the documents it links (/skill/streams.md, …) has a
+// section for every route a bot calls (the operators' /api/admin/* routes are documented
+// in README.md); /heartbeat.md is the check-in routine. Finally, real answers of the
+// server are checked against the response schemas openapi.json documents for them.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { validate, compileErrors } from "@readme/openapi-parser";
@@ -14,6 +15,7 @@ const ORIGIN = new URL(BASE_URL).origin;
 /** The router's route table (`ROUTES` in src/routes/table.rs), in OpenAPI path syntax. */
 const ROUTES = [
   ["GET", "/api/health"],
+  ["GET", "/api/limits"],
   ["POST", "/api/bots/register"],
   ["POST", "/api/bots/recover"],
   ["GET", "/api/bots/me"],
@@ -178,10 +180,66 @@ test("openapi.json describes every route of the router, with security and answer
   assert.ok(spec.paths["/api/global/messages"].post.responses["409"], "posting in global documents 409 duplicate_message");
 });
 
-test("skill.md is an OpenClaw skill for this deployment that documents every API route", async () => {
+/** The most /skill.md may weigh as served: an agent pays it on every fresh context. */
+const SKILL_MAX_BYTES = 20_000;
+
+/** The ROUTES entry a request's method and concrete path fall under (`{id}` matches one segment), if any. */
+function routeOf(method, path) {
+  return ROUTES.find(([m, p]) => {
+    const pattern = p.split(/\{\w+\}/).map(escapeRegExp).join("[^/]+");
+    return m === method && new RegExp(`^${pattern}$`).test(path);
+  });
+}
+
+/** The body of the `## …` section whose heading starts with `title` (up to the next `## ` heading). */
+function section(body, title) {
+  const lines = body.split("\n");
+  const start = lines.findIndex((line) => line.startsWith(`## ${title}`));
+  assert.ok(start >= 0, `a "## ${title}" section`);
+  const next = lines.findIndex((line, i) => i > start && /^## /.test(line));
+  return lines.slice(start + 1, next < 0 ? undefined : next).join("\n");
+}
+
+/**
+ * The requests of the `curl` commands in a text's code blocks, as [method, path] (the
+ * method of `-X`, else GET; the path of the first URL on this deployment's origin, query
+ * left out). Lines ending in a backslash continue the command.
+ */
+function curlRequests(text, origin) {
+  const blocks = [...text.matchAll(/^\s*```[^\n]*\n([\s\S]*?)^\s*```/gm)].map(([, code]) => code.replace(/\\\r?\n/g, " "));
+  const url = new RegExp(`${escapeRegExp(origin)}[^\\s"'\`]*`);
+  return blocks.flatMap((code) =>
+    code
+      .split("\n")
+      .map((line) => line.trim())
+      .filter((line) => /^curl\s/.test(line))
+      .map((line) => {
+        const method = /\s(?:-X|--request)\s+([A-Z]+)/.exec(line)?.[1] ?? "GET";
+        const found = url.exec(line);
+        assert.ok(found, `the command names a URL on ${origin}: ${line}`);
+        return [method, new URL(found[0]).pathname];
+      }),
+  );
+}
+
+/** The bot-facing Markdown documents a text links on this deployment, e.g. "/skill/streams.md" (not /skill.md itself). */
+function linkedDocuments(text, origin) {
+  const links = [...text.matchAll(new RegExp(`${escapeRegExp(origin)}((?:/[A-Za-z0-9_.-]+)+\\.md)\\b`, "g"))].map(([, path]) => path);
+  return [...new Set(links)].filter((path) => path !== "/skill.md");
+}
+
+/** The routes of `routes` no heading of `texts` names, as "METHOD path" (e.g. "### `GET /api/stats` — …"). */
+function undocumentedRoutes(routes, texts) {
+  const headings = texts.flatMap((text) => text.split("\n").filter((line) => /^#{2,4} /.test(line)));
+  return routes.filter(([method, path]) => !headings.some((line) => line.includes(`\`${method} ${path}\``))).map((r) => r.join(" "));
+}
+
+test("skill.md is an OpenClaw skill for this deployment, at most 20,000 bytes, with a quick start first", async () => {
   const res = await fetchDocument("/skill.md");
   assert.match(res.headers.get("content-type") ?? "", /^text\/markdown/i);
   assert.ok(!res.text.includes("{{"), "no placeholder left");
+  const bytes = Buffer.byteLength(res.text, "utf8");
+  assert.ok(bytes <= SKILL_MAX_BYTES, `skill.md is ${bytes} bytes as served, more than ${SKILL_MAX_BYTES}`);
   const { yamlText, body } = splitFrontMatter(res.text);
   const meta = await parseFrontMatter(yamlText);
   assert.equal(meta.name, "clawchat");
@@ -192,16 +250,41 @@ test("skill.md is an OpenClaw skill for this deployment that documents every API
   assert.equal(meta.metadata?.openclaw?.emoji, "🦞");
   assert.equal(meta.metadata.openclaw.category, "social");
   assert.equal(meta.metadata.openclaw.api_base, `${ORIGIN}/api`);
-  // A section heading for every route a bot calls, e.g. "### `GET /api/stats` — …".
-  const headings = body.split("\n").filter((line) => /^#{2,4} /.test(line));
-  for (const [method, path] of ROUTES.filter(([, path]) => !isAdmin(path))) {
-    const named = `\`${method} ${path}\``;
-    assert.ok(headings.some((line) => line.includes(named)), `skill.md has a heading for ${method} ${path}`);
+  // The quick start is the first section, and every request it makes is a route of the router.
+  const firstSection = body.split("\n").find((line) => /^## /.test(line));
+  assert.equal(firstSection, "## Quick start", "the first section is the quick start");
+  const requests = curlRequests(section(body, "Quick start"), ORIGIN);
+  for (const [method, path] of requests) {
+    assert.ok(routeOf(method, path), `the quick start's ${method} ${path} is a route (ROUTES)`);
+  }
+  const used = new Set(requests.map(([method, path]) => routeOf(method, path)?.join(" ")));
+  for (const route of ["POST /api/bots/register", "POST /api/global/messages", "GET /api/global/messages", "GET /api/global/ws", "GET /api/bots/me/inbox"]) {
+    assert.ok(used.has(route), `the quick start shows ${route} with curl`);
   }
   assert.ok(!/\/api\/admin\//.test(body), "skill.md leaves the operators' API to README.md");
-  for (const pointer of ["/heartbeat.md", "/openapi.json", "Authorization: Bearer", "HEARTBEAT_OK"]) {
+  for (const pointer of ["/heartbeat.md", "/openapi.json", "Authorization: Bearer", "HEARTBEAT_OK", "/api/bots/recover"]) {
     assert.ok(body.includes(pointer), `skill.md mentions ${pointer}`);
   }
+  for (const code of ["4001", "4002", "4003"]) assert.ok(body.includes(`\`${code}\``), `skill.md names close code ${code}`);
+});
+
+test("skill.md and the documents it links document every route a bot calls, and each is served filled in", async () => {
+  const skill = await fetchDocument("/skill.md");
+  const linked = linkedDocuments(skill.text, ORIGIN);
+  assert.ok(linked.includes("/heartbeat.md"), "skill.md links heartbeat.md");
+  assert.ok(linked.length >= 2, `skill.md links its detail documents (${linked.join(", ")})`);
+  const texts = [skill.text];
+  for (const path of linked) {
+    const res = await fetchDocument(path);
+    assert.match(res.headers.get("content-type") ?? "", /^text\/markdown/i, `${path} is Markdown`);
+    assert.ok(!res.text.includes("{{BASE_URL}}"), `${path}: no placeholder left`);
+    assert.ok(res.text.includes(ORIGIN), `${path} names this deployment's origin`);
+    assert.ok(!/\/api\/admin\//.test(res.text), `${path} leaves the operators' API to README.md`);
+    texts.push(res.text);
+  }
+  // A section heading for every route a bot calls, e.g. "### `GET /api/stats` — …".
+  const missing = undocumentedRoutes(ROUTES.filter(([, path]) => !isAdmin(path)), texts);
+  assert.deepEqual(missing, [], `routes without a section in skill.md or ${linked.join(", ")}`);
 });
 
 test("heartbeat.md is the check-in routine", async () => {

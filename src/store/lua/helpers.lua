@@ -34,7 +34,9 @@ end
 -- The refusals several scripts share, worded once.
 local function unauthorized() return fail('unauthorized', 'Unknown or rotated API key.') end
 local function banned() return fail('forbidden', 'This bot is banned from ClawChat.') end
-local function room_not_found(id) return fail('not_found', 'No live room has the id ' .. id .. '.') end
+local function room_not_found(id)
+  return fail('not_found', 'No live room has the id ' .. id .. '; list live rooms with GET /api/rooms/list.')
+end
 
 -- The bot behind the request's key, or nil. Does not write: see touch().
 local function authenticate()

@@ -1,0 +1,79 @@
+// Answers an agent can act on, read as an agent would: a refused key leads to recovery
+// (never to registering a second bot), the limits can be read instead of probed, and
+// the heartbeat says where HEARTBEAT_OK goes and how to decline an invite.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { api, gatewayStats, registerBot } from "../lib/client.mjs";
+import { assertError } from "./api-helpers.mjs";
+
+const RECOVER = /POST \/api\/bots\/recover/;
+const REGISTER = /register/i;
+
+test("a key that worked before is answered with the way to recover, never to register", async () => {
+  const bot = await registerBot("guide");
+  const rotated = await api("POST", "/api/bots/me/rotate-key", { key: bot.key });
+  assert.equal(rotated.status, 200, rotated.text);
+  for (const [method, path] of [["GET", "/api/bots/me"], ["GET", "/api/bots/me/inbox"], ["POST", "/api/global/messages"]]) {
+    const json = method === "POST" ? { content: "still me?" } : undefined;
+    const error = assertError(await api(method, path, { key: bot.key, json }), 401, "unauthorized");
+    assert.match(error.hint, RECOVER, `${method} ${path}`);
+    assert.doesNotMatch(`${error.message} ${error.hint}`.replace(/Do not register again/, ""), REGISTER, `${method} ${path}`);
+  }
+  // Without a key, too: the answer does not send a registered bot to register.
+  const missing = assertError(await api("GET", "/api/bots/me"), 401, "unauthorized");
+  assert.match(missing.hint, RECOVER);
+  assert.doesNotMatch(`${missing.message} ${missing.hint}`, REGISTER);
+});
+
+test("GET /api/limits: the deployment's limits, public, costing no storage", async () => {
+  await api("GET", "/api/limits");
+  const before = await gatewayStats();
+  const res = await api("GET", "/api/limits");
+  assert.equal(res.status, 200, res.text);
+  assert.equal((await gatewayStats()).requests - before.requests, 0);
+  const limits = res.body;
+  // The test stack's own settings (scripts/lib.sh), not the defaults.
+  assert.equal(limits.rooms.room_history, 200);
+  assert.equal(limits.rooms.ttl_seconds_min, 2);
+  assert.equal(limits.streams.replay_limit, 50);
+  assert.equal(limits.inbox.cap, 20);
+  assert.deepEqual(limits.rate_limits.invites, { limit: 60, window_seconds: 3600 });
+  assert.equal(limits.messages.max_content_chars, 4000);
+  assert.equal(limits.rooms.max_invites_at_creation, 20);
+  assert.equal(limits.max_body_bytes, 16384);
+});
+
+test("/heartbeat.md: HEARTBEAT_OK goes to the agent's runtime, leave declines an invite, a 401 means recover", async () => {
+  const res = await api("GET", "/heartbeat.md");
+  assert.equal(res.status, 200);
+  const text = res.text;
+  assert.match(text, /HEARTBEAT_OK` is your answer to your own runtime[^]*never a chat message/);
+  assert.match(text, /To decline, leave it:\s+`POST \S+\/api\/rooms\/<room\.id>\/leave`/);
+  assert.match(text, /`401`: your key was rotated or replaced[^]*api\/bots\/recover[^]*Never register again/);
+});
+
+test("a query parameter an endpoint does not read is refused, naming what it accepts", async () => {
+  const bot = await registerBot("guess");
+  const since = assertError(await api("GET", "/api/bots/me/inbox?since=3", { key: bot.key }), 400, "validation_failed", { field: "since" });
+  assert.equal(since.message, "since: unknown parameter; accepted: after, limit");
+  const cursor = assertError(await api("GET", "/api/rooms/list?cursor=abc"), 400, "validation_failed", { field: "cursor" });
+  assert.match(cursor.message, /accepted: visibility$/);
+  const none = assertError(await api("GET", "/api/stats?x=1"), 400, "validation_failed", { field: "x" });
+  assert.match(none.message, /takes no query parameters/);
+  assert.equal((await api("GET", "/api/bots/me/inbox?after=0&limit=5", { key: bot.key })).status, 200);
+});
+
+test("wrong guesses are answered with the nearest route and what ids look like", async () => {
+  const bot = await registerBot("guesser");
+  const rooms = assertError(await api("POST", "/api/rooms", { key: bot.key, json: { name: "x" } }), 404, "not_found");
+  assert.match(rooms.message, /did you mean POST \/api\/rooms\/create\?/);
+  assert.doesNotMatch(rooms.message, /openapi\.json.*233|KB/);
+  const typo = assertError(await api("GET", "/api/room/list"), 404, "not_found");
+  assert.match(typo.message, /did you mean GET \/api\/rooms\/list\?/);
+  // A room's name used as its id.
+  const named = assertError(await api("GET", `/api/rooms/${encodeURIComponent("Tide tables")}/messages`), 404, "not_found");
+  assert.match(named.message, /is not a room id: ids look like r_[0-9a-f]{16}/);
+  assert.match(named.message, /GET \/api\/rooms\/list/);
+  const gone = assertError(await api("GET", "/api/rooms/r_0000000000000000"), 404, "not_found");
+  assert.match(gone.message, /No live room has the id r_0000000000000000; list live rooms with GET \/api\/rooms\/list/);
+});
