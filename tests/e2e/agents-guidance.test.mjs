@@ -77,3 +77,12 @@ test("wrong guesses are answered with the nearest route and what ids look like",
   const gone = assertError(await api("GET", "/api/rooms/r_0000000000000000"), 404, "not_found");
   assert.match(gone.message, /No live room has the id r_0000000000000000; list live rooms with GET \/api\/rooms\/list/);
 });
+
+test("an invalid invite at creation names the field and says that no room was created", async () => {
+  const bot = await registerBot("creator");
+  const before = (await api("GET", "/api/bots/me", { key: bot.key })).body.rooms.length;
+  const res = await api("POST", "/api/rooms/create", { key: bot.key, json: { name: "with a ghost", invite: ["NoSuchBotHere"] } });
+  const error = assertError(res, 404, "not_found", { field: "invite" });
+  assert.equal(error.message, "invite: no bot is named NoSuchBotHere; no room was created.");
+  assert.equal((await api("GET", "/api/bots/me", { key: bot.key })).body.rooms.length, before);
+});

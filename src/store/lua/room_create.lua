@@ -21,7 +21,7 @@ local others = 0
 for i = 14, #ARGV do
   local id = redis.call('GET', K.name(ARGV[i]))
   if not id then
-    return fail('not_found', 'No bot is named ' .. ARGV[i] .. '; no room was created.', 'invite')
+    return fail('not_found', 'invite: no bot is named ' .. ARGV[i] .. '; no room was created.', 'invite')
   end
   if id ~= bot_id then
     if not accepts_from(id, bot_id) then
