@@ -181,7 +181,13 @@ pub enum Lookup {
     /// A fresh answer: serve it.
     Hit(Response),
     /// Nothing fresh, and this request reads it (and must call [`store`] or [`abandon`]).
-    Miss,
+    Miss(Claim),
+}
+
+/// A claimed read: where its answer goes in the data centre's cache (the scope's
+/// generation, read once per miss).
+pub struct Claim {
+    shared: String,
 }
 
 /// Finds a fresh answer for `key` (waiting for another request's read of it), or claims
@@ -227,12 +233,17 @@ pub async fn lookup(key: &CacheKey, ttl_ms: i64) -> ApiResult<Lookup> {
             return Ok(Lookup::Hit(respond(&answer, ttl_ms, "edge")?));
         }
     }
-    Ok(Lookup::Miss)
+    Ok(Lookup::Miss(Claim { shared }))
 }
 
 /// Stores the answer a claimed read produced (a `200` of bounded size), in memory and in
 /// the data centre's cache, and returns it for the client.
-pub async fn store(key: &CacheKey, mut response: Response, ttl_ms: i64) -> ApiResult<Response> {
+pub async fn store(
+    key: &CacheKey,
+    claim: Claim,
+    mut response: Response,
+    ttl_ms: i64,
+) -> ApiResult<Response> {
     if response.status_code() != 200 {
         abandon(key);
         return Ok(response);
@@ -246,8 +257,9 @@ pub async fn store(key: &CacheKey, mut response: Response, ttl_ms: i64) -> ApiRe
     let answer = remember(key, body, content_type);
     let mut fresh = respond(&answer, ttl_ms, "miss")?;
     // The shared layer is best effort: a failure only costs its hit rate.
-    let shared = key.shared(&generation(key).await);
-    let _ = Cache::default().put(shared.as_str(), fresh.cloned()?).await;
+    let _ = Cache::default()
+        .put(claim.shared.as_str(), fresh.cloned()?)
+        .await;
     Ok(fresh)
 }
 

@@ -63,11 +63,12 @@ async fn handle(req: Request, env: Env, ctx: Context, storage: Stopwatch) -> Api
         return run(req, &app, route, &path).await;
     }
     let key = CacheKey::new(&req.url()?, route.query, scope(route, &path));
-    if let Lookup::Hit(response) = edge_cache::lookup(&key, ttl_ms).await? {
-        return Ok(response);
-    }
+    let claim = match edge_cache::lookup(&key, ttl_ms).await? {
+        Lookup::Hit(response) => return Ok(response),
+        Lookup::Miss(claim) => claim,
+    };
     match run(req, &app, route, &path).await {
-        Ok(response) => edge_cache::store(&key, response, ttl_ms).await,
+        Ok(response) => edge_cache::store(&key, claim, response, ttl_ms).await,
         Err(err) => {
             edge_cache::abandon(&key);
             Err(err)
