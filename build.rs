@@ -26,8 +26,9 @@ fn main() {
     write_api_inputs(&Path::new(&out_dir).join("api_inputs.json"));
 }
 
-/// The request-body schemas (`components.schemas.*Request`) and the parameters
-/// (`components.parameters`) of the API description, as one JSON object.
+/// The request-body schemas (`components.schemas.*Request`), their field names in
+/// order, and the parameters (`components.parameters`) of the API description, as one
+/// JSON object.
 fn write_api_inputs(out: &Path) {
     println!("cargo:rerun-if-changed={OPENAPI}");
     let spec: Value = serde_json::from_str(&read(Path::new(OPENAPI))).expect("openapi.json parses");
@@ -39,7 +40,20 @@ fn write_api_inputs(out: &Path) {
         .filter(|(name, _)| name.ends_with("Request"))
         .map(|(name, schema)| (name.clone(), schema.clone()))
         .collect();
-    let inputs = json!({ "bodies": bodies, "parameters": components["parameters"] });
+    // Each body's field names, in the document's order (the Worker's JSON maps are
+    // sorted), for the message that lists what a body accepts.
+    let fields: Map<String, Value> = bodies
+        .iter()
+        .map(|(name, schema)| {
+            let names = schema["properties"]
+                .as_object()
+                .map(|p| p.keys().cloned().collect::<Vec<_>>())
+                .unwrap_or_default();
+            (name.clone(), json!(names))
+        })
+        .collect();
+    let inputs =
+        json!({ "bodies": bodies, "fields": fields, "parameters": components["parameters"] });
     fs::write(out, inputs.to_string()).expect("write api_inputs.json");
 }
 

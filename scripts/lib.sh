@@ -67,11 +67,11 @@ build_gateway() {
   GATEWAY_BIN="$ROOT/target/release/redis-rest-gateway"
 }
 
-# The API fuzzer of the test command (tests/e2e/api-openapi-fuzz.test.mjs): schemathesis
-# from PyPI, pinned with everything it pulls in (tests/fuzz/requirements.txt), in a
-# virtualenv of its own, .venv (not committed). Reinstalled only when the pins change.
-install_fuzzer() {
-  local pins=tests/fuzz/requirements.txt stamp=.venv/.requirements.sha256 wanted
+# The Python clients of the test command (the schemathesis fuzzer, the official MCP
+# Python SDK) from PyPI, pinned with everything they pull in (tests/requirements.txt), in
+# a virtualenv of its own, .venv (not committed). Reinstalled only when the pins change.
+install_python_clients() {
+  local pins=tests/requirements.txt stamp=.venv/.requirements.sha256 wanted
   wanted="$(sha256sum "$pins" | cut -d' ' -f1)"
   if [ -x .venv/bin/schemathesis ] && [ "$(cat "$stamp" 2>/dev/null)" = "$wanted" ]; then
     return 0
@@ -80,7 +80,7 @@ install_fuzzer() {
   command -v python3 >/dev/null || missing+=(python3)
   python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
   apt_get_install "${missing[@]}"
-  say "Installing schemathesis in .venv from PyPI (about a minute, once)"
+  say "Installing schemathesis and the MCP Python SDK in .venv from PyPI (about a minute, once)"
   rm -rf .venv
   python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check --no-input -r "$pins"
@@ -275,7 +275,9 @@ unwatched_config() {
 # thousands: rooms may live 2 seconds (expiry is tested in real time), keep 200 messages
 # (not 2000), replay at most 50 messages to a connecting stream (not 500), and keep 20
 # inbox items per bot (not 500). The edge cache is off, so a test reads what it just
-# wrote; tests/e2e/ops-config.test.mjs turns it on to test it.
+# wrote; tests/e2e/ops-config.test.mjs turns it on to test it. Webhooks may call the
+# tests' own receivers on 127.0.0.1, retry after 200 ms (not 5 s: the whole schedule
+# scales with it) and are disabled after 3 consecutive failures (not 50).
 # The operators' token is exported as ADMIN_TOKEN for the admin tests.
 start_test_stack() {
   export ADMIN_TOKEN
@@ -283,5 +285,6 @@ start_test_stack() {
   start_stack "$1" --save "" --appendonly no -- \
     "API_KEY_SECRET:test-$(node -e 'console.log(require("node:crypto").randomBytes(16).toString("hex"))')" \
     "ADMIN_TOKEN:$ADMIN_TOKEN" "EDGE_CACHE_SECONDS:0" \
-    "ROOM_TTL_MIN_SECONDS:2" "ROOM_HISTORY:200" "STREAM_REPLAY_LIMIT:50" "INBOX_CAP:20"
+    "ROOM_TTL_MIN_SECONDS:2" "ROOM_HISTORY:200" "STREAM_REPLAY_LIMIT:50" "INBOX_CAP:20" \
+    "WEBHOOK_ALLOW_LOCAL:1" "WEBHOOK_RETRY_BASE_MS:200" "WEBHOOK_MAX_FAILURES:3"
 }

@@ -45,6 +45,14 @@ pub struct Config {
     /// The public origin for documents (`https://chat.example.com`); the request's own
     /// origin when unset.
     pub public_base_url: Option<String>,
+    /// `WEBHOOK_ALLOW_LOCAL=1`: webhooks may use `http://` and local hosts (local
+    /// stacks and tests only).
+    pub webhook_allow_local: bool,
+    /// The first retry delay of a failed webhook delivery; the whole schedule scales
+    /// with it (`webhooks::queue`).
+    pub webhook_retry_base_ms: u64,
+    /// Consecutive failed deliveries after which a webhook is disabled.
+    pub webhook_max_failures: u32,
 }
 
 /// What `GET /api/limits` tells a bot: every limit, cap and bound it can meet.
@@ -205,6 +213,9 @@ impl Config {
             inbox_cap: number("INBOX_CAP", 500, 1, 100_000)?,
             edge_cache_seconds: number("EDGE_CACHE_SECONDS", 2, 0, 3600)?,
             max_blocks: number("MAX_BLOCKS", 1_000, 1, 100_000)?,
+            webhook_allow_local: lookup("WEBHOOK_ALLOW_LOCAL").is_some_and(|v| v.trim() == "1"),
+            webhook_retry_base_ms: number("WEBHOOK_RETRY_BASE_MS", 5_000, 10, 3_600_000)?,
+            webhook_max_failures: number("WEBHOOK_MAX_FAILURES", 50, 1, 10_000)? as u32,
             public_base_url: lookup("PUBLIC_BASE_URL")
                 .map(|url| url.trim().trim_end_matches('/').to_string())
                 .filter(|url| !url.is_empty()),

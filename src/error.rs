@@ -33,10 +33,19 @@ pub enum ApiError {
     RecoveryRefused(String),
     /// 403: the bot (or an anonymous observer) may not do or see this.
     Forbidden(String),
-    /// 404: unknown route, bot or room (an expired room is not found).
+    /// 404: unknown route, bot or room (a room id that never existed).
     NotFound(String),
-    /// 405: known path, wrong method. Carries the methods the path accepts.
-    MethodNotAllowed(Vec<&'static str>),
+    /// 410: a room that existed and has ended (its TTL passed, or the operators ended
+    /// it), for two days after its end: a bot holding an old id learns it is over, not
+    /// that it guessed wrong. Carries when it ended (ms).
+    RoomExpired { room_id: String, expired_at_ms: i64 },
+    /// 405: known path, wrong method. Carries the methods the path accepts and, when
+    /// one looks meant, the route with the method asked for (`POST /api/rooms/new`
+    /// matched `GET /api/rooms/:id`; `POST /api/rooms/create` was meant).
+    MethodNotAllowed {
+        allowed: Vec<&'static str>,
+        suggestion: Option<String>,
+    },
     /// 409: the bot name is registered already (case-insensitively).
     NameTaken(String),
     /// 409: the same content from the same bot in the same room, again within the
@@ -79,11 +88,31 @@ impl ApiError {
         }
     }
 
-    /// 404 for a room that does not exist or whose time is up, worded once.
-    pub fn room_not_found(room_id: &str) -> Self {
-        ApiError::NotFound(format!(
-            "No live room has the id {room_id}; list live rooms with GET /api/rooms/list."
-        ))
+    /// 405 with the methods a path accepts and no suggestion.
+    pub fn method_not_allowed(allowed: Vec<&'static str>) -> Self {
+        ApiError::MethodNotAllowed {
+            allowed,
+            suggestion: None,
+        }
+    }
+
+    /// 410 for a room that ended at `expired_at_ms`.
+    pub fn room_expired(room_id: &str, expired_at_ms: i64) -> Self {
+        ApiError::RoomExpired {
+            room_id: room_id.to_string(),
+            expired_at_ms,
+        }
+    }
+
+    /// When the room this error is about ended, for the error object's `expired_at`.
+    pub fn expired_at(&self) -> Option<String> {
+        match self {
+            ApiError::Counted(inner, _) => inner.expired_at(),
+            ApiError::RoomExpired { expired_at_ms, .. } => {
+                Some(crate::time::rfc3339(*expired_at_ms))
+            }
+            _ => None,
+        }
     }
 
     /// 404 for a room id that cannot exist: what ids look like, and where they are.
@@ -104,7 +133,8 @@ impl ApiError {
             | ApiError::RecoveryRefused(_) => 401,
             ApiError::Forbidden(_) => 403,
             ApiError::NotFound(_) => 404,
-            ApiError::MethodNotAllowed(_) => 405,
+            ApiError::RoomExpired { .. } => 410,
+            ApiError::MethodNotAllowed { .. } => 405,
             ApiError::NameTaken(_) | ApiError::DuplicateMessage(_) => 409,
             ApiError::PayloadTooLarge(_) => 413,
             ApiError::UnsupportedMediaType => 415,
@@ -129,7 +159,8 @@ impl ApiError {
             | ApiError::RecoveryRefused(_) => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
-            ApiError::MethodNotAllowed(_) => "method_not_allowed",
+            ApiError::RoomExpired { .. } => "room_expired",
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::NameTaken(_) => "name_taken",
             ApiError::DuplicateMessage(_) => "duplicate_message",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
@@ -158,9 +189,23 @@ impl ApiError {
             | ApiError::DuplicateMessage(m) => m.clone(),
             ApiError::Validation { field, message } => format!("{field}: {message}"),
             ApiError::NotAdmin => "This endpoint is for the deployment's operators.".to_string(),
-            ApiError::MethodNotAllowed(allowed) => {
-                format!("This path accepts {} only.", allowed.join(", "))
-            }
+            ApiError::RoomExpired {
+                room_id,
+                expired_at_ms,
+            } => format!(
+                "Room {room_id} ended at {}; rooms are temporary and everything in it is gone.",
+                crate::time::rfc3339(*expired_at_ms)
+            ),
+            ApiError::MethodNotAllowed {
+                allowed,
+                suggestion,
+            } => match suggestion {
+                Some(route) => format!(
+                    "This path accepts {} only; did you mean {route}?",
+                    allowed.join(", ")
+                ),
+                None => format!("This path accepts {} only.", allowed.join(", ")),
+            },
             ApiError::NameTaken(name) => format!("The bot name '{name}' is already registered."),
             ApiError::PayloadTooLarge(limit) => {
                 format!("The request body is larger than {limit} bytes.")
@@ -202,6 +247,9 @@ impl ApiError {
                 "Send the bot's name and its latest recovery code (from registration or the last recovery); every wrong try counts against this address's registration limit.",
             ),
             ApiError::NameTaken(_) => Some("Pick another name."),
+            ApiError::RoomExpired { .. } => Some(
+                "Forget this room id. List live rooms with GET /api/rooms/list, or open a new room with POST /api/rooms/create.",
+            ),
             ApiError::DuplicateMessage(_) => {
                 Some("Say something new; if you were retrying, the first attempt was stored.")
             }
@@ -262,7 +310,7 @@ mod tests {
             (ApiError::Forbidden("x".into()), 403, "forbidden"),
             (ApiError::NotFound("x".into()), 404, "not_found"),
             (
-                ApiError::MethodNotAllowed(vec!["GET"]),
+                ApiError::method_not_allowed(vec!["GET"]),
                 405,
                 "method_not_allowed",
             ),

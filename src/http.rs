@@ -22,9 +22,29 @@ pub struct JsonBody(Map<String, Value>);
 
 impl JsonBody {
     /// Reads and parses the body: 415 unless it is declared JSON, 413 over `max_bytes`,
-    /// 400 `invalid_json` unless it is one JSON object.
-    pub async fn read(req: &mut Request, max_bytes: usize) -> ApiResult<Self> {
-        JsonBody::from_value(read_json_value(req, max_bytes).await?)
+    /// 400 `invalid_json` unless it is one JSON object, 400 `validation_failed` for a
+    /// field outside `accepted` (a misspelt field silently ignored is a wrong guess the
+    /// caller never hears about: `ttl` for `ttl_seconds` made a 10-minute room).
+    pub async fn read(req: &mut Request, max_bytes: usize, accepted: &[&str]) -> ApiResult<Self> {
+        let body = JsonBody::from_value(read_json_value(req, max_bytes).await?)?;
+        body.only(accepted, "field")?;
+        Ok(body)
+    }
+
+    /// Refuses the first key outside `accepted`, naming it and listing what is
+    /// (`kind`: "field" for a body, "argument" for an MCP tool's arguments).
+    pub fn only(&self, accepted: &[&str], kind: &str) -> ApiResult<()> {
+        match self.0.keys().find(|key| !accepted.contains(&key.as_str())) {
+            None => Ok(()),
+            Some(key) if accepted.is_empty() => Err(ApiError::invalid(
+                key,
+                format!("unknown {kind}; this takes none"),
+            )),
+            Some(key) => Err(ApiError::invalid(
+                key,
+                format!("unknown {kind}; accepted: {}", accepted.join(", ")),
+            )),
+        }
     }
 
     /// Parses body bytes as one JSON object.
@@ -96,6 +116,26 @@ impl JsonBody {
                 .map(Some),
             Some(_) => Err(wrong()),
         }
+    }
+}
+
+/// Refuses a body sent to a route that takes none (`POST .../leave {"bot": "x"}` is a
+/// guess that would otherwise look like it worked): nothing, whitespace, `{}` and
+/// `null` are no body; an object names its first field.
+pub async fn refuse_body(req: &mut Request, max_bytes: usize) -> ApiResult<()> {
+    let bytes = read_limited(req, max_bytes).await?;
+    let text = String::from_utf8_lossy(&bytes);
+    match serde_json::from_str::<Value>(&text) {
+        _ if text.trim().is_empty() => Ok(()),
+        Ok(Value::Null) => Ok(()),
+        Ok(Value::Object(map)) => match map.keys().next() {
+            None => Ok(()),
+            Some(key) => Err(ApiError::invalid(
+                key,
+                "unknown field; this endpoint takes no body",
+            )),
+        },
+        _ => Err(ApiError::invalid("body", "this endpoint takes no body")),
     }
 }
 
@@ -213,6 +253,11 @@ pub fn rated_json<T: Serialize>(status: u16, rated: Rated<T>) -> ApiResult<Respo
     json(status, &rated.value, rated.rate)
 }
 
+/// A response of JSON text already rendered.
+pub fn json_text(status: u16, body: String) -> ApiResult<Response> {
+    respond(status, body, None)
+}
+
 fn respond(status: u16, body: String, rate: Option<RateLimitStatus>) -> ApiResult<Response> {
     let headers = Headers::new();
     headers.set("Content-Type", JSON)?;
@@ -226,7 +271,7 @@ fn respond(status: u16, body: String, rate: Option<RateLimitStatus>) -> ApiResul
 }
 
 /// The contract's error shape:
-/// `{"error": {"code", "message", "hint"?, "retry_after_seconds"?}}`.
+/// `{"error": {"code", "message", "hint"?, "retry_after_seconds"?, "expired_at"?}}`.
 #[derive(Serialize)]
 struct ErrorBody<'a> {
     error: ErrorObject<'a>,
@@ -240,6 +285,8 @@ struct ErrorObject<'a> {
     hint: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     retry_after_seconds: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expired_at: Option<String>,
 }
 
 /// The JSON text of an error, as the contract shapes it.
@@ -250,6 +297,7 @@ fn error_body(err: &ApiError) -> String {
             message: err.message(),
             hint: err.hint(),
             retry_after_seconds: err.retry_after(),
+            expired_at: err.expired_at(),
         },
     };
     serde_json::to_string(&body).unwrap_or_default()
@@ -267,7 +315,7 @@ pub fn error_response(err: &ApiError) -> Response {
     if let Some(seconds) = err.retry_after() {
         let _ = headers.set("Retry-After", &seconds.to_string());
     }
-    if let ApiError::MethodNotAllowed(allowed) = err {
+    if let ApiError::MethodNotAllowed { allowed, .. } = err {
         let _ = headers.set("Allow", &allowed.join(", "));
     }
     if let ApiError::UpgradeRequired = err {

@@ -28,12 +28,14 @@
 //!   (hibernation API): live ordering, resume, who may keep a socket, and the expiry
 //!   alarm. It uses the store and the model, never the layers above.
 //! - [`inbox_hub`]: `InboxHub`, the Durable Object delivering one bot's inbox live, in
-//!   the room hub's shape.
+//!   the room hub's shape, and calling its webhook.
+//! - [`webhooks`]: what a webhook is and how a delivery is shaped, signed, ordered and
+//!   retried (pure; the inbox hub sends).
 //! - [`live`]: the Worker↔hub contract (`live::protocol`), the small client the
 //!   services reach hubs through, and what both hubs share: ordered delivery and replay,
 //!   revocations, sockets.
-//! - [`model`], [`error`], [`config`], [`http`], [`ids`], [`time`], [`log`]: the
-//!   ground floor.
+//! - [`model`], [`error`], [`config`], [`http`], [`ids`], [`time`], [`log`], [`spec`]
+//!   (the API description's inputs, compiled in): the ground floor.
 //!   [`http::error_response`] is the one place an error becomes a response.
 
 pub mod app;
@@ -53,9 +55,11 @@ pub mod ratelimit;
 pub mod room_hub;
 pub mod routes;
 pub mod service;
+pub mod spec;
 pub mod store;
 pub mod time;
 pub mod validate;
+pub mod webhooks;
 
 use worker::{event, Context, Env, Request, Response, Result};
 

@@ -59,7 +59,7 @@ pub async fn serve(req: Request, env: Env, ctx: Context) -> Response {
 async fn route(req: Request, env: Env, ctx: Context) -> ApiResult<Response> {
     // The raw method: the `worker` crate reads unknown methods (TRACE…) as GET.
     if !matches!(req.inner().method().as_str(), "GET" | "HEAD") {
-        return Err(ApiError::MethodNotAllowed(vec!["GET", "HEAD"]));
+        return Err(ApiError::method_not_allowed(vec!["GET", "HEAD"]));
     }
     let path = req.path();
     let assets = env.assets("ASSETS")?;
@@ -159,7 +159,7 @@ async fn room_preview(app: &App, req: &Request, room_id: &str) -> Preview {
             let (title, description) = preview(&view.value.room);
             Preview::found(title, description)
         }
-        Err(err) if err.code() == "not_found" => Preview::missing(
+        Err(err) if matches!(err.code(), "not_found" | "room_expired") => Preview::missing(
             "Room not found",
             "This room has ended or never existed. Rooms on ClawChat are temporary.",
         ),

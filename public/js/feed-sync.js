@@ -21,7 +21,7 @@ const CATCH_UP_DELAY_MS = 1500;
 export class FeedSync {
   /**
    * onMessages(messages) → messages that were added (to keep counts current)
-   * onGone()             → the room answered 404 while catching up
+   * onGone()             → the room answered 404 or 410 while catching up
    */
   constructor(feed, roomId, { onMessages = () => {}, onGone = () => {} } = {}) {
     this.feed = feed;
@@ -121,7 +121,7 @@ export class FeedSync {
         if (!page.has_more || !page.messages.length) break;
       }
     } catch (err) {
-      if (err.status === 404) this.onGone();
+      if (err.status === 404 || err.status === 410) this.onGone();
       // Otherwise the next message or reconnect tries again.
     } finally {
       this.catchingUp = false;
@@ -155,7 +155,7 @@ export class FeedSync {
         cursor = last.seq;
       }
     } catch (err) {
-      if (err.status === 404) this.onGone();
+      if (err.status === 404 || err.status === 410) this.onGone();
     } finally {
       if (current()) {
         const queued = this.queue ?? [];

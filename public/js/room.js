@@ -156,7 +156,7 @@ async function reloadRoom() {
     if (state.mode === "private") renderActivity(info.room.message_count, info.room.last_message_at);
     return true;
   } catch (err) {
-    if (err.status === 404) {
+    if (err.status === 404 || err.status === 410) {
       showExpired();
       return false;
     }
@@ -262,6 +262,7 @@ async function startPublic() {
     });
   } catch (err) {
     if (err.status === 403) return startPrivate(); // became private? show what observers may see
+    if (err.status === 410) return showExpired();
     if (err.status === 404) return state.room ? showExpired() : showNotFound();
     feed.top.textContent = `Couldn't load messages: ${err.message}`;
     return;
@@ -364,6 +365,7 @@ async function main() {
       onRetry: () => showStreamState(els.status, "reconnecting"),
     });
   } catch (err) {
+    if (err instanceof ApiError && err.status === 410) return showExpired(); // ended, not unknown
     if (err instanceof ApiError && (err.status === 404 || err.status === 400)) return showNotFound();
     notice("error", "Couldn't load this room.", err.message);
     return;

@@ -20,6 +20,7 @@
 mod delivery;
 mod frames;
 mod resume;
+mod webhook;
 
 use std::cell::RefCell;
 
@@ -28,7 +29,7 @@ use worker::{
     WebSocketIncomingMessage,
 };
 
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::live::feed::{self, DELIVERED};
 use crate::live::hub::{self, Hub};
 use crate::live::protocol::{InboxConnect, InboxEvent, CLOSE_KEY_REVOKED};
@@ -47,6 +48,7 @@ struct Memory {
     /// Connections being prepared (they count as listeners).
     preparing: u32,
     revoked: Revocations,
+    webhook: webhook::WebhookState,
 }
 
 #[durable_object]
@@ -94,24 +96,49 @@ impl DurableObject for InboxHub {
     async fn websocket_error(&self, _ws: WebSocket, _error: worker::Error) -> worker::Result<()> {
         Ok(())
     }
+
+    /// Webhook retries (and deliveries that outlived an eviction). An error is logged,
+    /// not returned: the runtime would retry the alarm at once, and the queue sets its
+    /// own next alarm.
+    async fn alarm(&self) -> worker::Result<Response> {
+        if let Err(err) = self.webhook_alarm().await {
+            crate::log::api_error(&err);
+        }
+        Response::empty()
+    }
 }
 
 impl Hub for InboxHub {
     type Event = InboxEvent;
     type Connect = InboxConnect;
 
-    async fn on_event(&self, event: InboxEvent) -> ApiResult<()> {
-        match event {
+    async fn on_event(&self, event: InboxEvent) -> ApiResult<Option<String>> {
+        let answer = match event {
             InboxEvent::Items { bot_id, items } => {
                 self.wake(&bot_id).await?;
-                for item in items {
-                    feed::offer(self, item.seq, frames::item(&item)).await?;
+                for item in &items {
+                    feed::offer(self, item.seq, frames::item(item)).await?;
                 }
-                Ok(())
+                self.webhook_items(&bot_id, &items).await?;
+                return Ok(None);
             }
-            InboxEvent::KeyRevoked { fingerprint } => self.on_key_revoked(&fingerprint).await,
-            InboxEvent::KeyRestored { fingerprint } => self.on_key_restored(&fingerprint).await,
-        }
+            InboxEvent::KeyRevoked { fingerprint } => {
+                return self.on_key_revoked(&fingerprint).await.map(|()| None)
+            }
+            InboxEvent::KeyRestored { fingerprint } => {
+                return self.on_key_restored(&fingerprint).await.map(|()| None)
+            }
+            InboxEvent::SetWebhook { bot_id, webhook } => {
+                self.set_webhook(&bot_id, webhook).await?
+            }
+            InboxEvent::GetWebhook { .. } => self.get_webhook().await?,
+            InboxEvent::DeleteWebhook { .. } => self.delete_webhook().await?,
+            InboxEvent::TestWebhook { bot_id } => self.test_webhook(&bot_id).await?,
+            InboxEvent::RotateSecret { secret, .. } => self.rotate_secret(secret).await?,
+        };
+        serde_json::to_string(&answer)
+            .map(Some)
+            .map_err(|e| ApiError::Internal(e.to_string()))
     }
 
     async fn on_connect(&self, query: InboxConnect) -> ApiResult<Response> {

@@ -3,6 +3,7 @@
 //! Object worldwide, and getting a stub costs no round trip: the first request through
 //! it locates (or creates) the object.
 
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 use worker::{url, Env, Headers, Method, Request, RequestInit, Response, Stub};
 
@@ -46,6 +47,21 @@ impl HubClient {
 
     /// Delivers an event (JSON) to the hub called `name`.
     pub async fn send(&self, name: &str, event: &impl Serialize) -> ApiResult<()> {
+        self.post(name, event).await.map(|_| ())
+    }
+
+    /// Delivers an event that the hub answers, and reads the answer.
+    pub async fn ask<T: DeserializeOwned>(
+        &self,
+        name: &str,
+        event: &impl Serialize,
+    ) -> ApiResult<T> {
+        let mut response = self.post(name, event).await?;
+        let text = response.text().await?;
+        serde_json::from_str(&text).map_err(|e| ApiError::Internal(format!("hub answer: {e}")))
+    }
+
+    async fn post(&self, name: &str, event: &impl Serialize) -> ApiResult<Response> {
         let body = serde_json::to_string(event).map_err(|e| ApiError::Internal(e.to_string()))?;
         let headers = Headers::new();
         headers.set("Content-Type", "application/json")?;
@@ -56,7 +72,7 @@ impl HubClient {
         let request = Request::new_with_init(&format!("{ORIGIN}{EVENT_PATH}"), &init)?;
         let response = self.stub(name)?.fetch_with_request(request).await?;
         match response.status_code() {
-            200..=299 => Ok(()),
+            200..=299 => Ok(response),
             status => Err(ApiError::Internal(format!("hub answered {status}"))),
         }
     }

@@ -19,7 +19,8 @@ pub trait Hub {
     /// What the Worker passes with an upgrade.
     type Connect: DeserializeOwned;
 
-    async fn on_event(&self, event: Self::Event) -> ApiResult<()>;
+    /// Handles an event; `Some(json)` is the answer of an event that asks for one.
+    async fn on_event(&self, event: Self::Event) -> ApiResult<Option<String>>;
 
     /// Accepts (or refuses) the socket of an upgrade the Worker has authorised.
     async fn on_connect(&self, query: Self::Connect) -> ApiResult<Response>;
@@ -39,10 +40,11 @@ pub async fn serve<H: Hub>(hub: &H, mut req: Request) -> worker::Result<Response
     let result = match req.path().as_str() {
         // Parsed with serde_json, not `req.json()`: messages stay raw JSON text.
         EVENT_PATH => match serde_json::from_str::<H::Event>(&req.text().await?) {
-            Ok(event) => hub
-                .on_event(event)
-                .await
-                .and_then(|_| Ok(Response::empty()?)),
+            Ok(event) => match hub.on_event(event).await {
+                Ok(None) => Response::empty().map_err(ApiError::from),
+                Ok(Some(json)) => crate::http::json_text(200, json),
+                Err(err) => Err(err),
+            },
             Err(err) => Err(ApiError::Internal(format!("bad hub event: {err}"))),
         },
         CONNECT_PATH => match connect_query::<H::Connect>(&req) {

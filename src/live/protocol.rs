@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::model::{BotRef, InboxItem, Room};
+use crate::webhooks::{Webhook, WebhookView};
 
 /// Where the Worker sends events.
 pub const EVENT_PATH: &str = "/event";
@@ -173,6 +174,26 @@ pub enum InboxEvent {
     KeyRevoked { fingerprint: String },
     /// A revoked key of the bot works again.
     KeyRestored { fingerprint: String },
+    /// Sets (or replaces) the bot's webhook; answered with a [`WebhookAnswer`]. A
+    /// replaced `standard` webhook keeps its secret (`secret` is used only when there
+    /// is none yet).
+    SetWebhook { bot_id: String, webhook: Webhook },
+    /// Answered with the bot's webhook, if any.
+    GetWebhook { bot_id: String },
+    /// Removes the webhook and its pending deliveries; answered with the one removed.
+    DeleteWebhook { bot_id: String },
+    /// Queues one `ping` delivery; answered with the webhook (none: nothing queued).
+    TestWebhook { bot_id: String },
+    /// Replaces a `standard` webhook's secret with `secret`.
+    RotateSecret { bot_id: String, secret: String },
+}
+
+/// What the inbox hub answers a webhook event.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct WebhookAnswer {
+    pub webhook: Option<WebhookView>,
+    /// The secret, when this answer is the one time it is shown.
+    pub secret: Option<String>,
 }
 
 /// What the Worker passes with an inbox upgrade it has authorised.

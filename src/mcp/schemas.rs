@@ -1,10 +1,8 @@
 //! The tools' schemas. Inputs come from the REST API's description: each argument
 //! names the request-body schema or the parameter of its REST twin in
-//! `skill/openapi.json` (extracted by `build.rs`), so a limit, a pattern or a default
+//! `skill/openapi.json` ([`crate::spec`]), so a limit, a pattern or a default
 //! is written once and an MCP client is told exactly what the REST endpoint accepts.
 //! Outputs are the REST answers' shapes, written here.
-
-use std::sync::OnceLock;
 
 use serde_json::{json, Map, Value};
 
@@ -44,19 +42,10 @@ pub const fn param(name: &'static str, parameter: &'static str) -> Arg {
 /// The room a tool acts on: the `:id` path parameter of the REST twin.
 pub const ROOM_ID: Arg = param("room_id", "RoomId");
 
-/// The request bodies and parameters of the API description.
-fn api_inputs() -> &'static Value {
-    static INPUTS: OnceLock<Value> = OnceLock::new();
-    INPUTS.get_or_init(|| {
-        serde_json::from_str(include_str!(concat!(env!("OUT_DIR"), "/api_inputs.json")))
-            .unwrap_or(Value::Null)
-    })
-}
-
 /// An argument's schema (with its description) and whether it is required; `None` when
 /// the API description has no such body property or parameter.
 pub fn arg_schema(arg: &Arg) -> Option<(Value, bool)> {
-    let inputs = api_inputs();
+    let inputs = crate::spec::inputs();
     match arg.source {
         Source::Body(name) => {
             let body = &inputs["bodies"][name];
@@ -88,7 +77,12 @@ pub fn input(args: &[Arg]) -> Value {
             required.push(arg.name);
         }
     }
-    json!({ "type": "object", "properties": properties, "required": required })
+    json!({
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": false,
+    })
 }
 
 pub fn object(properties: Value, required: &[&str]) -> Value {
@@ -181,6 +175,37 @@ pub fn inbox_item() -> Value {
             "message": nullable(message()),
         }),
         &["seq", "type", "at", "room", "by", "message"],
+    )
+}
+
+/// A webhook as its bot sees it (`GET /api/bots/me/webhook`).
+pub fn webhook() -> Value {
+    let maybe_time = || nullable(time());
+    object(
+        json!({
+            "url": text(),
+            "format": { "type": "string", "enum": ["standard", "openclaw"] },
+            "events": list_of(text()),
+            "created_at": time(),
+            "last_success_at": maybe_time(),
+            "last_failure_at": maybe_time(),
+            "last_error": nullable(text()),
+            "consecutive_failures": count(),
+            "disabled": { "type": "boolean" },
+            "pending": count(),
+        }),
+        &[
+            "url",
+            "format",
+            "events",
+            "created_at",
+            "last_success_at",
+            "last_failure_at",
+            "last_error",
+            "consecutive_failures",
+            "disabled",
+            "pending",
+        ],
     )
 }
 

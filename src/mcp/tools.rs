@@ -18,7 +18,7 @@ use crate::auth::KeyHash;
 use crate::error::{ApiError, ApiResult};
 use crate::http::JsonBody;
 use crate::service::rooms::Membership;
-use crate::service::{bots, inbox, messages, rooms};
+use crate::service::{bots, inbox, messages, rooms, webhooks};
 
 /// What runs a tool: the request (for the caller's key and address), the app, the
 /// arguments.
@@ -137,6 +137,35 @@ const TOOLS: &[Tool] = &[
         output: || schemas::object(json!({ "room": schemas::room() }), &["room"]),
         run: runner!(leave_room),
     },
+    Tool {
+        name: "set_webhook",
+        title: "Set your webhook",
+        description: "Sets (or replaces) the URL ClawChat calls when you are mentioned, replied to or invited, so you are woken within seconds. format \"standard\" (signed Standard Webhooks, the answer carries the secret once) or \"openclaw\" (your gateway's wake hook, with its token).",
+        args: &[
+            body("url", "SetWebhookRequest"),
+            body("format", "SetWebhookRequest"),
+            body("token", "SetWebhookRequest"),
+            body("events", "SetWebhookRequest"),
+        ],
+        output: || schemas::object(json!({ "webhook": schemas::webhook(), "secret": { "type": "string" } }), &["webhook"]),
+        run: runner!(set_webhook),
+    },
+    Tool {
+        name: "get_webhook",
+        title: "Get your webhook",
+        description: "Your webhook and how its deliveries went (null when none is set); never its token or secret.",
+        args: &[],
+        output: || schemas::object(json!({ "webhook": schemas::nullable(schemas::webhook()) }), &["webhook"]),
+        run: runner!(get_webhook),
+    },
+    Tool {
+        name: "delete_webhook",
+        title: "Delete your webhook",
+        description: "Removes your webhook and its pending deliveries; your inbox keeps every item.",
+        args: &[],
+        output: || schemas::object(json!({ "webhook": schemas::webhook() }), &["webhook"]),
+        run: runner!(delete_webhook),
+    },
 ];
 
 /// The tools, as `tools/list` shows them.
@@ -155,14 +184,16 @@ pub fn list() -> Vec<Value> {
         .collect()
 }
 
-/// Runs the tool called `name` with `args`; `None` when there is no such tool.
+/// Runs the tool called `name` with `args` (an argument it does not take is refused,
+/// naming the ones it does); `None` when there is no such tool.
 pub async fn call(req: &Request, app: &App, name: &str, args: &JsonBody) -> Option<Value> {
     let tool = TOOLS.iter().find(|tool| tool.name == name)?;
-    Some(
-        (tool.run)(req, app, args)
-            .await
-            .unwrap_or_else(|err| failed(&err)),
-    )
+    let accepted: Vec<&str> = tool.args.iter().map(|arg| arg.name).collect();
+    let result = match args.only(&accepted, "argument") {
+        Ok(()) => (tool.run)(req, app, args).await,
+        Err(err) => Err(err),
+    };
+    Some(result.unwrap_or_else(|err| failed(&err)))
 }
 
 async fn whoami(req: &Request, app: &App, _args: &JsonBody) -> ApiResult<Value> {
@@ -225,6 +256,18 @@ async fn change_membership(
     structured(rooms::change_membership(app, &key, &room_id(args)?, change).await?)
 }
 
+async fn set_webhook(req: &Request, app: &App, args: &JsonBody) -> ApiResult<Value> {
+    structured(webhooks::set(app, &key(req, app)?, args).await?)
+}
+
+async fn get_webhook(req: &Request, app: &App, _args: &JsonBody) -> ApiResult<Value> {
+    structured(webhooks::get(app, &key(req, app)?).await?)
+}
+
+async fn delete_webhook(req: &Request, app: &App, _args: &JsonBody) -> ApiResult<Value> {
+    structured(webhooks::delete(app, &key(req, app)?).await?)
+}
+
 /// The caller's key: tools that act as a bot need one.
 fn key(req: &Request, app: &App) -> ApiResult<KeyHash> {
     app.caller(req)?.ok_or_else(|| {
@@ -268,6 +311,9 @@ fn failed(err: &ApiError) -> Value {
     if let Some(seconds) = err.retry_after() {
         error["retry_after_seconds"] = json!(seconds);
     }
+    if let Some(at) = err.expired_at() {
+        error["expired_at"] = json!(at);
+    }
     json!({
         "content": [{ "type": "text", "text": json!({ "error": error }).to_string() }],
         "isError": true,
@@ -294,7 +340,10 @@ mod tests {
                 "create_room",
                 "invite_bot",
                 "join_room",
-                "leave_room"
+                "leave_room",
+                "set_webhook",
+                "get_webhook",
+                "delete_webhook"
             ]
         );
         for tool in &tools {

@@ -130,7 +130,27 @@ impl Hub for RoomHub {
     type Event = RoomEvent;
     type Connect = RoomUpgrade;
 
-    async fn on_event(&self, event: RoomEvent) -> ApiResult<()> {
+    /// Room events answer nothing.
+    async fn on_event(&self, event: RoomEvent) -> ApiResult<Option<String>> {
+        self.on_room_event(event).await.map(|()| None)
+    }
+
+    async fn on_connect(&self, upgrade: RoomUpgrade) -> ApiResult<Response> {
+        match upgrade {
+            RoomUpgrade::Checked(query) => {
+                self.memory.borrow_mut().room = Some(query.room.clone());
+                self.open_socket(*query).await
+            }
+            RoomUpgrade::Observer(observer) => match self.observer_query(observer) {
+                Some(query) => self.open_socket(query).await,
+                None => Ok(Response::empty()?.with_status(CHECK_IT_YOURSELF)),
+            },
+        }
+    }
+}
+
+impl RoomHub {
+    async fn on_room_event(&self, event: RoomEvent) -> ApiResult<()> {
         match event {
             RoomEvent::Created {
                 room_id,
@@ -186,21 +206,6 @@ impl Hub for RoomHub {
         }
     }
 
-    async fn on_connect(&self, upgrade: RoomUpgrade) -> ApiResult<Response> {
-        match upgrade {
-            RoomUpgrade::Checked(query) => {
-                self.memory.borrow_mut().room = Some(query.room.clone());
-                self.open_socket(*query).await
-            }
-            RoomUpgrade::Observer(observer) => match self.observer_query(observer) {
-                Some(query) => self.open_socket(query).await,
-                None => Ok(Response::empty()?.with_status(CHECK_IT_YOURSELF)),
-            },
-        }
-    }
-}
-
-impl RoomHub {
     /// The database; hubs have no request, only their environment.
     fn store(&self) -> ApiResult<Store> {
         Store::from_env(&self.env)

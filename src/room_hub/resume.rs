@@ -50,7 +50,8 @@ impl RoomHub {
     /// Accepts a WebSocket the Worker has authorised.
     pub(super) async fn open_socket(&self, query: RoomConnect) -> ApiResult<Response> {
         let room_id = query.room.id.as_str();
-        let gone = || ApiError::room_not_found(room_id);
+        // The Worker found the room live a moment ago: it ended since, about now.
+        let gone = || ApiError::room_expired(room_id, crate::time::now_ms());
         if !self.wake(room_id, query.private()).await? {
             return Err(gone());
         }

@@ -13,7 +13,7 @@ use crate::service::admin;
 pub async fn ban(req: &mut Request, app: &App, path: &Path) -> ApiResult<Response> {
     let actor = app.require_admin(req)?;
     let purge = query_param(&query(req)?, "purge") == Some("true");
-    let body = JsonBody::read(req, app.config.max_body_bytes).await?;
+    let body = JsonBody::read(req, app.config.max_body_bytes, &path.body_fields()).await?;
     let bot = admin::ban(app, &actor, path.bot_name(), &body, purge).await?;
     json(200, &serde_json::json!({ "bot": bot }), None)
 }
@@ -58,7 +58,7 @@ pub async fn audit(req: &mut Request, app: &App, _path: &Path) -> ApiResult<Resp
 /// `POST /api/rooms/:id/messages/:seq/report`: 202, once per bot per message.
 pub async fn report(req: &mut Request, app: &App, path: &Path) -> ApiResult<Response> {
     let caller = app.require_caller(req)?;
-    let body = JsonBody::read(req, app.config.max_body_bytes).await?;
+    let body = JsonBody::read(req, app.config.max_body_bytes, &path.body_fields()).await?;
     let reported = admin::report(app, &caller, path.room_id(), path.seq(), &body).await?;
     rated_json(
         202,

@@ -12,16 +12,16 @@ use crate::service::bots;
 use crate::service::inbox::{self, BlockChange};
 
 /// `POST /api/bots/register`.
-pub async fn register(req: &mut Request, app: &App, _path: &Path) -> ApiResult<Response> {
-    let body = JsonBody::read(req, app.config.max_body_bytes).await?;
+pub async fn register(req: &mut Request, app: &App, path: &Path) -> ApiResult<Response> {
+    let body = JsonBody::read(req, app.config.max_body_bytes, &path.body_fields()).await?;
     let ip = client_address(req);
     let registered = bots::register(app, &ip, &body).await?;
     rated_json(201, registered)
 }
 
 /// `POST /api/bots/recover`.
-pub async fn recover(req: &mut Request, app: &App, _path: &Path) -> ApiResult<Response> {
-    let body = JsonBody::read(req, app.config.max_body_bytes).await?;
+pub async fn recover(req: &mut Request, app: &App, path: &Path) -> ApiResult<Response> {
+    let body = JsonBody::read(req, app.config.max_body_bytes, &path.body_fields()).await?;
     let client = client_address(req);
     let recovered = bots::recover(app, &client, &body).await?;
     rated_json(200, recovered)
@@ -34,9 +34,9 @@ pub async fn inbox(req: &mut Request, app: &App, _path: &Path) -> ApiResult<Resp
 }
 
 /// `POST /api/bots/me/blocks`.
-pub async fn block(req: &mut Request, app: &App, _path: &Path) -> ApiResult<Response> {
+pub async fn block(req: &mut Request, app: &App, path: &Path) -> ApiResult<Response> {
     let caller = app.require_caller(req)?;
-    let body = JsonBody::read(req, app.config.max_body_bytes).await?;
+    let body = JsonBody::read(req, app.config.max_body_bytes, &path.body_fields()).await?;
     let blocks = inbox::blocks(app, &caller, BlockChange::Add(body.str("bot")?)).await?;
     json(200, &blocks, None)
 }

@@ -12,6 +12,7 @@
 //!   `global`, so each handler serves both URL families.
 //! - `streams`: WebSocket upgrades, handed to a room's or an inbox's hub.
 //! - `admin`: operators, reports, the public stats.
+//! - `webhooks`: the caller's webhook.
 
 mod admin;
 mod bots;
@@ -21,5 +22,6 @@ pub mod request;
 mod rooms;
 mod streams;
 pub mod table;
+mod webhooks;
 
 pub use request::serve;

@@ -1,5 +1,6 @@
 //! A request path's parameters, by name, so a handler asks for what it means — a room,
-//! a bot, a message — and a parameter can never carry the wrong kind of thing.
+//! a bot, a message — and a parameter can never carry the wrong kind of thing; and the
+//! fields the matched route's body accepts.
 
 use crate::model::GLOBAL_ROOM;
 
@@ -11,6 +12,8 @@ const NAMES: [&str; 3] = ["id", "name", "seq"];
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Path {
     params: Vec<(&'static str, String)>,
+    /// The route's request-body schema, when it takes a body (see [`Path::body_fields`]).
+    body: Option<&'static str>,
 }
 
 impl Path {
@@ -20,7 +23,21 @@ impl Path {
             .into_iter()
             .filter_map(|(name, value)| Some((known_name(name)?, value)))
             .collect();
-        Path { params }
+        Path { params, body: None }
+    }
+
+    /// The same, for a route whose body is the API description's `schema`.
+    pub fn with_body(self, schema: Option<&'static str>) -> Self {
+        Path {
+            body: schema,
+            ..self
+        }
+    }
+
+    /// The fields the route's body accepts (none for a route that takes no body): a
+    /// handler reads its body with these, so any other field is refused.
+    pub fn body_fields(&self) -> Vec<&'static str> {
+        self.body.map(crate::spec::body_fields).unwrap_or_default()
     }
 
     fn param(&self, name: &str) -> Option<&str> {

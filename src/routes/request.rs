@@ -10,7 +10,7 @@ use super::table::{resolve, Resolved, Route};
 use crate::app::App;
 use crate::edge_cache::{self, CacheKey, Lookup, Scope};
 use crate::error::{ApiError, ApiResult};
-use crate::http::error_response;
+use crate::http::{error_response, refuse_body};
 use crate::time::{now_ms, Stopwatch};
 
 /// Serves an `/api/*` request. Read-only answers allow any origin (CORS); every answer
@@ -85,10 +85,22 @@ fn scope<'a>(route: &Route, path: &'a Path) -> Scope<'a> {
     }
 }
 
-/// Runs the route's handler, once the body's declared size is within the limit.
+/// Runs the route's handler, once the body's declared size is within the limit and a
+/// route that takes no body was sent none.
 async fn run(mut req: Request, app: &App, route: &Route, path: &Path) -> ApiResult<Response> {
     check_declared_size(&req, app.config.max_body_bytes)?;
+    if takes_no_body(route) {
+        refuse_body(&mut req, app.config.max_body_bytes).await?;
+    }
     (route.handler)(&mut req, app, path).await
+}
+
+/// A write without a body schema (`join`, `leave`, `rotate-key`, deletions). `/mcp`
+/// reads its JSON-RPC envelope itself; streams and reads have no body to look at.
+fn takes_no_body(route: &Route) -> bool {
+    matches!(route.method, "POST" | "PUT" | "DELETE")
+        && route.body.is_none()
+        && route.path != "/mcp"
 }
 
 /// The request's method as the client sent it. Not `req.method()`: the `worker` crate

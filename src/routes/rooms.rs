@@ -17,9 +17,9 @@ pub async fn global_info(req: &mut Request, app: &App, _path: &Path) -> ApiResul
 }
 
 /// `POST /api/rooms/create`.
-pub async fn create(req: &mut Request, app: &App, _path: &Path) -> ApiResult<Response> {
+pub async fn create(req: &mut Request, app: &App, path: &Path) -> ApiResult<Response> {
     let caller = app.require_caller(req)?;
-    let body = JsonBody::read(req, app.config.max_body_bytes).await?;
+    let body = JsonBody::read(req, app.config.max_body_bytes, &path.body_fields()).await?;
     rated_json(201, rooms::create(app, &caller, &body).await?)
 }
 
@@ -52,7 +52,7 @@ pub async fn messages(req: &mut Request, app: &App, path: &Path) -> ApiResult<Re
 pub async fn post(req: &mut Request, app: &App, path: &Path) -> ApiResult<Response> {
     let room_id = path.room_id();
     let caller = app.require_caller(req)?;
-    let body = JsonBody::read(req, app.config.max_body_bytes).await?;
+    let body = JsonBody::read(req, app.config.max_body_bytes, &path.body_fields()).await?;
     rated_json(201, messages::post(app, &caller, room_id, &body).await?)
 }
 
@@ -60,7 +60,7 @@ pub async fn post(req: &mut Request, app: &App, path: &Path) -> ApiResult<Respon
 pub async fn invite(req: &mut Request, app: &App, path: &Path) -> ApiResult<Response> {
     let room_id = path.room_id();
     let caller = app.require_caller(req)?;
-    let body = JsonBody::read(req, app.config.max_body_bytes).await?;
+    let body = JsonBody::read(req, app.config.max_body_bytes, &path.body_fields()).await?;
     rated_json(200, rooms::invite(app, &caller, room_id, &body).await?)
 }
 

@@ -9,7 +9,7 @@ use futures_util::future::LocalBoxFuture;
 use worker::{Request, Response};
 
 use super::path::Path;
-use super::{admin, bots, health, rooms, streams};
+use super::{admin, bots, health, rooms, streams, webhooks};
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 
@@ -45,6 +45,9 @@ pub struct Route {
     pub cached: bool,
     /// The query parameters the handler reads (an answer is cached under these only).
     pub query: &'static [&'static str],
+    /// The request body's schema in `skill/openapi.json` (e.g. `CreateRoomRequest`):
+    /// its properties are the fields the body may carry.
+    pub body: Option<&'static str>,
 }
 
 const fn get(path: &'static str, handler: Handler) -> Route {
@@ -54,6 +57,7 @@ const fn get(path: &'static str, handler: Handler) -> Route {
         handler,
         cached: false,
         query: &[],
+        body: None,
     }
 }
 
@@ -64,6 +68,18 @@ const fn post(path: &'static str, handler: Handler) -> Route {
         handler,
         cached: false,
         query: &[],
+        body: None,
+    }
+}
+
+const fn put(path: &'static str, handler: Handler) -> Route {
+    Route {
+        method: "PUT",
+        path,
+        handler,
+        cached: false,
+        query: &[],
+        body: None,
     }
 }
 
@@ -74,6 +90,7 @@ const fn delete(path: &'static str, handler: Handler) -> Route {
         handler,
         cached: false,
         query: &[],
+        body: None,
     }
 }
 
@@ -81,6 +98,14 @@ impl Route {
     /// Names the query parameters the route reads.
     const fn query(self, query: &'static [&'static str]) -> Route {
         Route { query, ..self }
+    }
+
+    /// Names the request body's schema.
+    const fn body(self, schema: &'static str) -> Route {
+        Route {
+            body: Some(schema),
+            ..self
+        }
     }
 
     /// Marks the route as one the edge cache may answer.
@@ -104,33 +129,38 @@ const RESUME: &[&str] = &["after"];
 pub const ROUTES: &[Route] = &[
     get("/api/health", handler!(_req, app, _path => health::get(app))),
     get("/api/limits", handler!(_req, app, _path => health::limits(app))).cached(),
-    post("/api/bots/register", handler!(bots::register)),
-    post("/api/bots/recover", handler!(bots::recover)),
+    post("/api/bots/register", handler!(bots::register)).body("RegisterRequest"),
+    post("/api/bots/recover", handler!(bots::recover)).body("RecoverRequest"),
     get("/api/bots/me", handler!(bots::me)),
     post("/api/bots/me/rotate-key", handler!(bots::rotate_key)),
     get("/api/bots/me/inbox", handler!(bots::inbox)).query(PAGE),
     get("/api/bots/me/ws", handler!(streams::inbox)).query(RESUME),
+    get("/api/bots/me/webhook", handler!(webhooks::get)),
+    put("/api/bots/me/webhook", handler!(webhooks::set)).body("SetWebhookRequest"),
+    delete("/api/bots/me/webhook", handler!(webhooks::delete)),
+    post("/api/bots/me/webhook/test", handler!(webhooks::test)),
+    post("/api/bots/me/webhook/rotate-secret", handler!(webhooks::rotate_secret)),
     get("/api/bots/me/blocks", handler!(bots::list_blocks)),
-    post("/api/bots/me/blocks", handler!(bots::block)),
+    post("/api/bots/me/blocks", handler!(bots::block)).body("BlockRequest"),
     delete("/api/bots/me/blocks/:name", handler!(bots::unblock)),
     get("/api/bots", handler!(bots::directory)).query(&["limit", "cursor"]).cached(),
     get("/api/bots/:name", handler!(bots::profile)).cached(),
     get("/api/global/info", handler!(rooms::global_info)).cached(),
     get("/api/global/messages", handler!(rooms::messages)).query(SCROLL).cached(),
-    post("/api/global/messages", handler!(rooms::post)),
+    post("/api/global/messages", handler!(rooms::post)).body("PostMessageRequest"),
     get("/api/global/ws", handler!(streams::room)).query(RESUME),
-    post("/api/rooms/create", handler!(rooms::create)),
+    post("/api/rooms/create", handler!(rooms::create)).body("CreateRoomRequest"),
     get("/api/rooms/list", handler!(rooms::list)).query(&["visibility"]).cached(),
     get("/api/rooms/:id", handler!(rooms::get)).cached(),
     get("/api/rooms/:id/messages", handler!(rooms::messages)).query(SCROLL).cached(),
-    post("/api/rooms/:id/messages", handler!(rooms::post)),
-    post("/api/rooms/:id/invite", handler!(rooms::invite)),
+    post("/api/rooms/:id/messages", handler!(rooms::post)).body("PostMessageRequest"),
+    post("/api/rooms/:id/invite", handler!(rooms::invite)).body("InviteRequest"),
     post("/api/rooms/:id/join", handler!(rooms::join)),
     post("/api/rooms/:id/leave", handler!(rooms::leave)),
     get("/api/rooms/:id/ws", handler!(streams::room)).query(RESUME),
-    post("/api/rooms/:id/messages/:seq/report", handler!(admin::report)),
+    post("/api/rooms/:id/messages/:seq/report", handler!(admin::report)).body("ReportRequest"),
     get("/api/stats", handler!(admin::stats)).cached(),
-    post("/api/admin/bots/:name/ban", handler!(admin::ban)).query(&["purge"]),
+    post("/api/admin/bots/:name/ban", handler!(admin::ban)).query(&["purge"]).body("BanRequest"),
     post("/api/admin/bots/:name/unban", handler!(admin::unban)),
     delete("/api/admin/rooms/:id/messages/:seq", handler!(admin::delete_message)),
     delete("/api/admin/rooms/:id", handler!(admin::end_room)),
@@ -181,12 +211,23 @@ pub fn resolve(method: &str, path: &str) -> ApiResult<Resolved> {
         .value
         .iter()
         .find(|route| route.method == method)
-        .ok_or_else(|| ApiError::MethodNotAllowed(allowed_methods(found.value)))?;
+        .ok_or_else(|| ApiError::MethodNotAllowed {
+            allowed: allowed_methods(found.value),
+            // Only when a segment was taken as a parameter: `POST /api/rooms/new` read
+            // `new` as a room id; `GET /api/rooms/create` is just the wrong method.
+            suggestion: (!found.params.is_empty())
+                .then(|| meant(method, path))
+                .flatten()
+                .map(|r| format!("{} {}", r.method, r.path)),
+        })?;
     let params = found
         .params
         .iter()
         .map(|(name, value)| (name, value.to_string()));
-    Ok(Resolved::Route(route, Path::new(params)))
+    Ok(Resolved::Route(
+        route,
+        Path::new(params).with_body(route.body),
+    ))
 }
 
 /// The 404 of a path that is no route, naming the route it most looks like: a guess
@@ -206,30 +247,50 @@ fn not_a_route(method: &str, path: &str) -> ApiError {
 /// parameter matches anything, a missing or extra segment costs, and the same method
 /// breaks ties. `None` when nothing is alike at all.
 fn nearest(method: &str, path: &str) -> Option<&'static Route> {
-    let asked: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let score = |route: &Route| {
-        let known: Vec<&str> = route.path.trim_matches('/').split('/').collect();
-        let alike: i32 = asked
-            .iter()
-            .zip(&known)
-            .map(
-                |(a, k)| match (*a == *k, k.starts_with(':'), similar(a, k)) {
-                    (true, _, _) => 3,
-                    (_, true, _) => 1,
-                    (_, _, true) => 2,
-                    _ => -1,
-                },
-            )
-            .sum();
-        let missing = asked.len().abs_diff(known.len()) as i32;
-        alike * 2 - missing * 2 + i32::from(route.method == method)
-    };
     ROUTES
         .iter()
-        .map(|route| (score(route), route))
+        .map(|route| (likeness(route, method, path), route))
         .max_by_key(|(score, _)| *score)
         .filter(|(score, _)| *score > 6)
         .map(|(_, route)| route)
+}
+
+/// For a path that matched a route of another method, the route `method` was probably
+/// meant for: one of that method, as long as the path if any is (`POST /api/rooms/new`
+/// matched `/api/rooms/:id`; `POST /api/rooms/create` is meant, not a longer
+/// `POST /api/rooms/:id/join`).
+fn meant(method: &str, path: &str) -> Option<&'static Route> {
+    let segments = |p: &str| p.trim_matches('/').split('/').count();
+    ROUTES
+        .iter()
+        .filter(|route| route.method == method)
+        .map(|route| {
+            let same_length = segments(route.path) == segments(path);
+            ((same_length, likeness(route, method, path)), route)
+        })
+        .max_by_key(|(key, _)| *key)
+        .filter(|((_, score), _)| *score > 6)
+        .map(|(_, route)| route)
+}
+
+/// How much `path` looks like `route`'s (see [`nearest`]).
+fn likeness(route: &Route, method: &str, path: &str) -> i32 {
+    let asked: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let known: Vec<&str> = route.path.trim_matches('/').split('/').collect();
+    let alike: i32 = asked
+        .iter()
+        .zip(&known)
+        .map(
+            |(a, k)| match (*a == *k, k.starts_with(':'), similar(a, k)) {
+                (true, _, _) => 3,
+                (_, true, _) => 1,
+                (_, _, true) => 2,
+                _ => -1,
+            },
+        )
+        .sum();
+    let missing = asked.len().abs_diff(known.len()) as i32;
+    alike * 2 - missing * 2 + i32::from(route.method == method)
 }
 
 /// Two segments one typo or a plural apart (`room` and `rooms`, `mesages` and
@@ -301,14 +362,15 @@ mod tests {
             Err(err) => err,
             Ok(_) => panic!("{method} {path} resolved"),
         };
+        let allowed = |method: &str, path: &str| match refused(method, path) {
+            ApiError::MethodNotAllowed { allowed, .. } => allowed,
+            other => panic!("{method} {path}: {other:?}"),
+        };
         assert_eq!(
-            refused("DELETE", "/api/global/messages"),
-            ApiError::MethodNotAllowed(vec!["GET", "HEAD", "POST"])
+            allowed("DELETE", "/api/global/messages"),
+            vec!["GET", "HEAD", "POST"]
         );
-        assert_eq!(
-            refused("GET", "/api/rooms/create"),
-            ApiError::MethodNotAllowed(vec!["POST"])
-        );
+        assert_eq!(allowed("GET", "/api/rooms/create"), vec!["POST"]);
         for method in ["QUERY", "TRACE", "PROPFIND", "CONNECT", "get"] {
             assert_eq!(
                 refused(method, "/api/global/info").code(),
@@ -337,6 +399,28 @@ mod tests {
             suggestion("POST", "/api/rooms/r_1/mesages").contains("POST /api/rooms/:id/messages")
         );
         assert!(!suggestion("GET", "/nothing/like/it/at/all").contains("did you mean"));
+    }
+
+    #[test]
+    fn a_wrong_method_names_the_route_meant() {
+        let suggestion = |method: &str, path: &str| match resolve(method, path) {
+            Err(ApiError::MethodNotAllowed { suggestion, .. }) => suggestion,
+            _ => panic!("{method} {path} was not a 405"),
+        };
+        assert_eq!(
+            suggestion("POST", "/api/rooms/new").as_deref(),
+            Some("POST /api/rooms/create")
+        );
+        assert_eq!(
+            suggestion("GET", "/api/rooms/create"),
+            None,
+            "a static path"
+        );
+        assert_eq!(
+            suggestion("PUT", "/api/rooms/new"),
+            None,
+            "no PUT route at all"
+        );
     }
 
     fn example(path: &str) -> String {
@@ -379,6 +463,24 @@ mod tests {
                 "{} {path} is missing from skill/openapi.json",
                 route.method
             );
+            if route.path == "/mcp" {
+                continue; // a JSON-RPC envelope, read by the MCP server itself
+            }
+            let documented = operation["requestBody"]["content"]["application/json"]["schema"]
+                ["$ref"]
+                .as_str()
+                .and_then(|r| r.strip_prefix("#/components/schemas/"));
+            assert_eq!(
+                documented, route.body,
+                "{} {path}: request body",
+                route.method
+            );
+            if let Some(schema) = route.body {
+                assert_eq!(
+                    spec["components"]["schemas"][schema]["additionalProperties"], false,
+                    "{schema} must say that unknown fields are refused"
+                );
+            }
         }
     }
 }

@@ -11,6 +11,8 @@
 //! - [`inbox`]: what is addressed to a bot (mentions, replies, invites) and its blocks.
 //! - [`streams`]: opening live streams (checked here, handed to the hubs), and closing
 //!   every socket of a key that stopped working.
+//! - [`webhooks`]: a bot's webhook, checked here and kept by its inbox hub (a Redis round
+//!   trip for the key, then the hub).
 
 pub mod admin;
 pub mod bots;
@@ -18,3 +20,4 @@ pub mod inbox;
 pub mod messages;
 pub mod rooms;
 pub mod streams;
+pub mod webhooks;

@@ -13,6 +13,7 @@ script!(INBOX_READ, "inbox_read");
 script!(INBOX_RANGE, "inbox_range");
 script!(BLOCKS, "blocks");
 script!(INBOX_OPEN, "inbox_open");
+script!(WEBHOOK_CHECK, "webhook_check");
 
 /// Checks an inbox stream upgrade: the caller, and its inbox's last seq.
 pub async fn open(store: &Store, caller: &KeyHash) -> ApiResult<(BotRef, u64)> {
@@ -24,6 +25,20 @@ pub async fn open(store: &Store, caller: &KeyHash) -> ApiResult<(BotRef, u64)> {
         },
         records::count(&last_seq)?,
     ))
+}
+
+/// For inbox hubs, before a webhook delivery: the rooms among `room_ids` the bot may
+/// still hear about (none when it is banned; a private room only while a member).
+pub async fn webhook_rooms(
+    store: &Store,
+    bot_id: &str,
+    room_ids: &[String],
+) -> ApiResult<Vec<String>> {
+    let mut args = vec![bot_id.to_string()];
+    args.extend(room_ids.iter().cloned());
+    let [_banned, visible] = store.run(&WEBHOOK_CHECK, None, args).await?.fields()?;
+    let visible = visible.into_array()?.into_iter().map(records::string);
+    Ok(visible.collect::<Result<_, _>>()?)
 }
 
 /// The oldest `limit` readable items of the caller's inbox after `after`.

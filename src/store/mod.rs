@@ -174,11 +174,14 @@ fn decode_outcome(reply: Reply) -> ApiResult<Outcome> {
     let code = parts.next().unwrap_or_default();
     let message = parts.next().unwrap_or_default();
     let field = parts.next().unwrap_or_default();
+    let at = parts.next().unwrap_or_default();
     let refusal = match code.as_str() {
         "unauthorized" => ApiError::UnknownKey,
         "recovery_refused" => ApiError::RecoveryRefused(message),
         "forbidden" => ApiError::Forbidden(message),
         "not_found" => ApiError::NotFound(message),
+        // The message slot carries the room id, the fourth its end (ms).
+        "room_expired" => ApiError::room_expired(&message, at.parse().unwrap_or_default()),
         "name_taken" => ApiError::NameTaken(message),
         "duplicate_message" => ApiError::DuplicateMessage(message),
         "validation" => ApiError::Validation { field, message },

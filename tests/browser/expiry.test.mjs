@@ -1,12 +1,12 @@
-// Rooms end: a page watching one says so clearly (room_expired / close 4001, or a 404
+// Rooms end: a page watching one says so clearly (room_expired / close 4001, or a 410
 // when it opens), and the front page drops a room from its directory at zero.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRoom, post, registerBot, unique } from "../lib/client.mjs";
 import { artifact, openPage, unexpectedConsoleErrors } from "./helpers.mjs";
 
-// A page about a gone room legitimately logs the 404s it got.
-const GONE = [/404/, /Not Found/i];
+// A page about a gone room legitimately logs the 404s and 410s it got.
+const GONE = [/404/, /410/, /Not Found/i, /Gone/i];
 
 test("a room with ttl_seconds: 2 shows the expired state", { timeout: 60_000 }, async () => {
   const bot = await registerBot("brief", "Here for two seconds.");
@@ -63,5 +63,20 @@ test("an unknown room id shows the expired state", { timeout: 30_000 }, async ()
   assert.match(await notice.innerText(), /expired or never existed/);
   assert.equal(await page.locator("#room-title").innerText(), "Room not found");
   assert.deepEqual(page.problems.pageErrors, []);
+  await page.context().close();
+});
+
+test("opening the page of a room that has ended says it ended, not that it never existed", { timeout: 30_000 }, async () => {
+  const bot = await registerBot("ended", "Gone before the page opened.");
+  const room = await createRoom(bot, { name: unique("Over "), ttl_seconds: 2 });
+  await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(room.expires_at) - Date.now() + 300)));
+  const page = await openPage();
+  await page.goto(`/rooms/${room.id}`);
+  const notice = page.locator('[data-notice][data-kind="expired"]');
+  await notice.waitFor({ state: "visible" });
+  assert.match(await notice.innerText(), /This room has expired/);
+  assert.doesNotMatch(await notice.innerText(), /never existed/);
+  assert.deepEqual(page.problems.pageErrors, []);
+  assert.deepEqual(unexpectedConsoleErrors(page, GONE), []);
   await page.context().close();
 });

@@ -3,7 +3,8 @@
 // the heartbeat says where HEARTBEAT_OK goes and how to decline an invite.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { api, gatewayStats, registerBot } from "../lib/client.mjs";
+import { readFileSync } from "node:fs";
+import { admin, api, gatewayStats, registerBot } from "../lib/client.mjs";
 import { assertError } from "./api-helpers.mjs";
 
 const RECOVER = /POST \/api\/bots\/recover/;
@@ -68,6 +69,10 @@ test("wrong guesses are answered with the nearest route and what ids look like",
   const rooms = assertError(await api("POST", "/api/rooms", { key: bot.key, json: { name: "x" } }), 404, "not_found");
   assert.match(rooms.message, /did you mean POST \/api\/rooms\/create\?/);
   assert.doesNotMatch(rooms.message, /openapi\.json.*233|KB/);
+  // A guess that reads like a room id: the 405 names the route meant.
+  const made = await api("POST", "/api/rooms/new", { key: bot.key, json: { name: "x" } });
+  assert.match(assertError(made, 405, "method_not_allowed").message, /accepts GET, HEAD only; did you mean POST \/api\/rooms\/create\?/);
+  assert.equal(made.headers.get("allow"), "GET, HEAD");
   const typo = assertError(await api("GET", "/api/room/list"), 404, "not_found");
   assert.match(typo.message, /did you mean GET \/api\/rooms\/list\?/);
   // A room's name used as its id.
@@ -85,4 +90,53 @@ test("an invalid invite at creation names the field and says that no room was cr
   const error = assertError(res, 404, "not_found", { field: "invite" });
   assert.equal(error.message, "invite: no bot is named NoSuchBotHere; no room was created.");
   assert.equal((await api("GET", "/api/bots/me", { key: bot.key })).body.rooms.length, before);
+});
+
+const OPENAPI = JSON.parse(readFileSync(new URL("../../skill/openapi.json", import.meta.url)));
+
+/** Every operation of the API description that takes a JSON request body, with the
+ * fields its schema lists, in the document's order. */
+function bodyOperations() {
+  const found = [];
+  for (const [path, operations] of Object.entries(OPENAPI.paths)) {
+    for (const [method, operation] of Object.entries(operations)) {
+      const ref = operation.requestBody?.content?.["application/json"]?.schema?.$ref;
+      if (!ref || path === "/mcp") continue;
+      const schema = OPENAPI.components.schemas[ref.split("/").pop()];
+      found.push({ method: method.toUpperCase(), path, fields: Object.keys(schema.properties) });
+    }
+  }
+  return found;
+}
+
+test("a JSON field an endpoint does not take is refused on every body, naming the ones it does, before any storage", async () => {
+  const bot = await registerBot("fields");
+  const operations = bodyOperations();
+  assert.ok(operations.length >= 9, `${operations.length} body operations`);
+  for (const { method, path, fields } of operations) {
+    const url = path.replace("{id}", "r_0000000000000000").replace("{seq}", "1").replace("{name}", bot.bot.name);
+    const call = path.startsWith("/api/admin/")
+      ? () => admin(method, url, { json: { reason: "x", ttl: 3600 } })
+      : () => api(method, url, { key: bot.key, json: { [fields[0]]: "x", ttl: 3600 } });
+    const before = await gatewayStats();
+    const error = assertError(await call(), 400, "validation_failed", { field: "ttl" });
+    assert.equal(error.message, `ttl: unknown field; accepted: ${fields.join(", ")}`, `${method} ${path}`);
+    assert.equal((await gatewayStats()).requests - before.requests, 0, `${method} ${path}: no storage`);
+  }
+  // The contract's own example, and nothing was created.
+  const rooms = (await api("GET", "/api/bots/me", { key: bot.key })).body.rooms.length;
+  const res = await api("POST", "/api/rooms/create", { key: bot.key, json: { name: "x", ttl: 3600 } });
+  assert.equal(assertError(res, 400, "validation_failed").message, "ttl: unknown field; accepted: name, description, visibility, ttl_seconds, invite");
+  assert.equal((await api("GET", "/api/bots/me", { key: bot.key })).body.rooms.length, rooms);
+});
+
+test("a body sent to an endpoint that takes none is refused; an empty one is not", async () => {
+  const bot = await registerBot("nobody");
+  const room = (await api("POST", "/api/rooms/create", { key: bot.key, json: { name: "no bodies" } })).body.room;
+  const leave = await api("POST", `/api/rooms/${room.id}/leave`, { key: bot.key, json: { bot: "someone-else" } });
+  assert.equal(assertError(leave, 400, "validation_failed", { field: "bot" }).message, "bot: unknown field; this endpoint takes no body");
+  const me = await api("GET", "/api/bots/me", { key: bot.key });
+  assert.deepEqual(me.body.rooms.map((r) => r.id), [room.id], "still a member");
+  assertError(await api("DELETE", `/api/bots/me/blocks/${bot.bot.name}`, { key: bot.key, body: "[1]", headers: { "Content-Type": "application/json" } }), 400, "validation_failed", { field: "body" });
+  assert.equal((await api("POST", `/api/rooms/${room.id}/leave`, { key: bot.key, json: {} })).status, 200);
 });

@@ -9,7 +9,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { api, BASE_URL, post, registerBot, unique, uniqueIp } from "../lib/client.mjs";
 import { assertError, registerBots } from "./api-helpers.mjs";
 
-const TOOLS = ["whoami", "check_inbox", "list_rooms", "get_room", "read_messages", "post_message", "create_room", "invite_bot", "join_room", "leave_room"];
+const TOOLS = ["whoami", "check_inbox", "list_rooms", "get_room", "read_messages", "post_message", "create_room", "invite_bot", "join_room", "leave_room", "set_webhook", "get_webhook", "delete_webhook"];
 
 /** An MCP client connected as `bot` (anonymous without one). */
 async function mcpClient(bot) {
@@ -170,4 +170,38 @@ test("the transport: GET is 405, notifications are 202, bad versions and foreign
   assert.equal(foreign.status, 403);
   const own = await rpc({ jsonrpc: "2.0", id: 12, method: "ping" }, { Origin: new URL(BASE_URL).origin });
   assert.equal(own.status, 200);
+});
+
+test("a tool argument the tool does not take is refused, naming the ones it does; nothing is created", async () => {
+  const bot = await registerBot("mcpargs");
+  const client = await mcpClient(bot);
+  const { tools } = await client.listTools();
+  assert.ok(tools.every((t) => t.inputSchema.additionalProperties === false), "every tool says so in its schema");
+  const before = (await tool(client, "whoami")).rooms.length;
+  await assert.rejects(tool(client, "create_room", { name: "guessed ttl", ttl: 3600 }), (err) => {
+    assert.equal(err.code, "validation_failed");
+    assert.match(err.message, /ttl: unknown argument; accepted: name, description, visibility, ttl_seconds, invite$/);
+    return true;
+  });
+  assert.equal((await tool(client, "whoami")).rooms.length, before, "no room was created");
+  await assert.rejects(tool(client, "whoami", { verbose: true }), (err) => /verbose: unknown argument; this takes none/.test(err.message));
+  await client.close();
+});
+
+test("webhook tools: set_webhook shows the secret once, get_webhook never, delete_webhook removes it", async () => {
+  const bot = await registerBot("mcphook");
+  const client = await mcpClient(bot);
+  const url = "http://127.0.0.1:9/hooks/clawchat"; // never called: nothing mentions this bot
+  const set = await tool(client, "set_webhook", { url, events: ["mention", "invite"] });
+  assert.match(set.secret, /^whsec_/);
+  assert.equal(set.webhook.url, url);
+  assert.deepEqual(set.webhook.events, ["mention", "invite"]);
+  const got = await tool(client, "get_webhook");
+  assert.equal(got.secret, undefined);
+  assert.deepEqual(got.webhook, (await api("GET", "/api/bots/me/webhook", { key: bot.key })).body.webhook, "the REST answer");
+  await assert.rejects(tool(client, "set_webhook", { url: "ftp://x.example/" }), (err) => err.code === "validation_failed");
+  assert.equal((await tool(client, "delete_webhook")).webhook.url, url);
+  assert.equal((await tool(client, "get_webhook")).webhook, null);
+  await assert.rejects(tool(client, "delete_webhook"), (err) => err.code === "not_found");
+  await client.close();
 });

@@ -222,7 +222,11 @@ test("rotate-key: the new key works at once, the old one is 401 at once", async 
   assert.equal(msg.bot.id, bot.bot.id);
 
   // Rotating twice: only the newest key works.
-  const again = await api("POST", "/api/bots/me/rotate-key", { key: fresh, json: { ignored: true } });
+  // A body is refused (rotate-key takes none) and the key stays as it was.
+  const guessed = await api("POST", "/api/bots/me/rotate-key", { key: fresh, json: { api_key: "mine" } });
+  assertError(guessed, 400, "validation_failed", { field: "api_key" });
+  assert.equal((await api("GET", "/api/bots/me", { key: fresh })).status, 200);
+  const again = await api("POST", "/api/bots/me/rotate-key", { key: fresh, json: {} });
   assert.equal(again.status, 200, again.text);
   assertError(await api("GET", "/api/bots/me", { key: fresh }), 401, "unauthorized");
   assert.equal((await api("GET", "/api/bots/me", { key: again.body.api_key })).status, 200);

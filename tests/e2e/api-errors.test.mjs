@@ -131,10 +131,16 @@ test("POST bodies: 415 unless JSON, 400 invalid_json unless one JSON object, nul
     const res = await api("POST", path, { key: bot.key, body: JSON.stringify({ content: `typed ${type}` }), headers: { "Content-Type": type } });
     assert.equal(res.status, 201, `${type}: ${res.text}`);
   }
-  // null counts as absent; unknown fields are ignored.
-  const res = await api("POST", path, { key: bot.key, json: { content: "nulls", reply_to: null, extra: { deep: [1] } } });
+  // null counts as absent.
+  const res = await api("POST", path, { key: bot.key, json: { content: "nulls", reply_to: null } });
   assert.equal(res.status, 201, res.text);
   assert.equal(res.body.message.reply_to, null);
+  // An unknown field is refused, named, with the accepted ones listed; nothing is posted.
+  const extra = await api("POST", path, { key: bot.key, json: { content: "extra", extra: { deep: [1] } } });
+  assertError(extra, 400, "validation_failed", { field: "extra" });
+  assert.match(extra.body.error.message, /^extra: unknown field; accepted: content, reply_to$/);
+  const page = await api("GET", `${path}?limit=100`, { key: bot.key });
+  assert.ok(!page.body.messages.some((m) => m.content === "extra"), "nothing was posted");
 });
 
 test("bodies over 16384 bytes are 413, by Content-Length or chunked", async () => {

@@ -34,19 +34,23 @@ test("a 2-second room lives 2 seconds, then is not found anywhere", async () => 
 
   await sleepUntil(priv.expires_at);
 
-  // Everything about the room answers 404, for every kind of caller.
+  // Everything about the room answers 410 room_expired, with when it ended, for every
+  // kind of caller: a bot holding the id learns the room is over, not that it guessed wrong.
   for (const id of [room.id, priv.id]) {
     for (const key of [undefined, owner.key, member.key, outsider.key]) {
-      assertError(await api("GET", `/api/rooms/${id}`, { key }), 404, "not_found");
-      assertError(await api("GET", `/api/rooms/${id}/messages`, { key }), 404, "not_found");
-      assertError(await api("GET", `/api/rooms/${id}/messages?after=0`, { key }), 404, "not_found");
+      const ended = assertError(await api("GET", `/api/rooms/${id}`, { key }), 410, "room_expired");
+      assert.equal(ended.expired_at, id === room.id ? room.expires_at : priv.expires_at);
+      assert.match(ended.message, new RegExp(`^Room ${id} ended at `));
+      assert.match(ended.hint, /GET \/api\/rooms\/list/);
+      assertError(await api("GET", `/api/rooms/${id}/messages`, { key }), 410, "room_expired");
+      assertError(await api("GET", `/api/rooms/${id}/messages?after=0`, { key }), 410, "room_expired");
     }
-    assertError(await api("POST", `/api/rooms/${id}/messages`, { key: member.key, json: { content: "anyone?" } }), 404, "not_found");
-    assertError(await api("POST", `/api/rooms/${id}/messages`, { key: outsider.key, json: { content: "anyone?" } }), 404, "not_found");
-    assertError(await api("POST", `/api/rooms/${id}/join`, { key: outsider.key }), 404, "not_found");
-    assertError(await api("POST", `/api/rooms/${id}/join`, { key: member.key }), 404, "not_found");
-    assertError(await api("POST", `/api/rooms/${id}/leave`, { key: member.key }), 404, "not_found");
-    assertError(await api("POST", `/api/rooms/${id}/invite`, { key: owner.key, json: { bot: outsider.bot.name } }), 404, "not_found");
+    assertError(await api("POST", `/api/rooms/${id}/messages`, { key: member.key, json: { content: "anyone?" } }), 410, "room_expired");
+    assertError(await api("POST", `/api/rooms/${id}/messages`, { key: outsider.key, json: { content: "anyone?" } }), 410, "room_expired");
+    assertError(await api("POST", `/api/rooms/${id}/join`, { key: outsider.key }), 410, "room_expired");
+    assertError(await api("POST", `/api/rooms/${id}/join`, { key: member.key }), 410, "room_expired");
+    assertError(await api("POST", `/api/rooms/${id}/leave`, { key: member.key }), 410, "room_expired");
+    assertError(await api("POST", `/api/rooms/${id}/invite`, { key: owner.key, json: { bot: outsider.bot.name } }), 410, "room_expired");
   }
   // Gone from the list (every filter) and from every member's me, at once.
   for (const q of ["", "?visibility=all", "?visibility=public", "?visibility=private"]) {
@@ -108,11 +112,11 @@ test("a room is alive until the end of its TTL, not a moment less", async () => 
     assert.equal(res.status, 200, `at ${end - Date.now()} ms before the end: ${res.text}`);
     await sleep(200);
   }
-  // Then 404 once the end has passed.
+  // Then 410 once the end has passed.
   const goneAt = await eventually(async () => {
     const res = await api("GET", `/api/rooms/${room.id}`);
-    return res.status === 404 ? Date.now() : res.status === 200 ? false : Promise.reject(new Error(res.text));
-  }, "404 after the end", 3000, 20);
+    return res.status === 410 ? Date.now() : res.status === 200 ? false : Promise.reject(new Error(res.text));
+  }, "410 after the end", 3000, 20);
   assert.ok(goneAt >= end, `not before its time (${end - goneAt} ms early)`);
   assert.ok(goneAt - end < 1000, `at once (${goneAt - end} ms late)`);
 });

@@ -29,9 +29,11 @@ export function assertError(res, status, code, { field, message } = {}) {
   assert.equal(typeof error.message, "string", where);
   assert.ok(error.message.length > 0, where);
   for (const key of Object.keys(error)) {
-    assert.ok(["code", "message", "hint", "retry_after_seconds"].includes(key), `unexpected error field ${key}: ${res.text}`);
+    assert.ok(["code", "message", "hint", "retry_after_seconds", "expired_at"].includes(key), `unexpected error field ${key}: ${res.text}`);
   }
   if (error.hint !== undefined) assert.equal(typeof error.hint, "string");
+  assert.equal(error.expired_at !== undefined, code === "room_expired", `expired_at comes with room_expired only: ${res.text}`);
+  if (error.expired_at !== undefined) assert.match(error.expired_at, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
   if (field !== undefined) {
     assert.ok(error.message.startsWith(`${field}:`), `message should start with "${field}:": ${error.message}`);
   }

@@ -171,7 +171,7 @@ test("content: trimmed, 1-4000 Unicode characters, no control characters but \\n
     assertError(res, 400, "validation_failed", { field: "content" });
     assertNoRateHeaders(res);
   }
-  for (const json of [{}, { content: null }, { content: 5 }, { content: ["a"] }, { content: { text: "a" } }, { text: "a" }]) {
+  for (const json of [{}, { content: null }, { content: 5 }, { content: ["a"] }, { content: { text: "a" } }]) {
     const res = await send(bot, room.id, json);
     assertError(res, 400, "validation_failed", { field: "content" });
   }
@@ -179,11 +179,13 @@ test("content: trimmed, 1-4000 Unicode characters, no control characters but \\n
   assert.equal(p.last_seq, 7);
   // Unicode survives the round trip exactly.
   assert.equal(p.messages[4].content, "é漢字🦀");
-  // Unknown fields are ignored.
-  const extra = await send(bot, room.id, { content: "extra fields", colour: "blue", seq: 99, bot: "someone" });
-  assert.equal(extra.status, 201, extra.text);
-  assert.equal(extra.body.message.seq, 8);
-  assert.equal(extra.body.message.bot.id, bot.bot.id);
+  // An unknown field is refused (a bot guessing `seq` or `bot` must hear it was not
+  // taken), and nothing is stored: the next post is seq 8.
+  const extra = await send(bot, room.id, { content: "extra fields", colour: "blue" });
+  assertError(extra, 400, "validation_failed", { field: "colour" });
+  const next = await send(bot, room.id, { content: "after the refusal" });
+  assert.equal(next.status, 201, next.text);
+  assert.equal(next.body.message.seq, 8);
 });
 
 test("posting needs a key, an existing room and, in private rooms, membership", async () => {

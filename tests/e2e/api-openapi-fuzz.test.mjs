@@ -1,5 +1,5 @@
 // The server against its own contract: schemathesis (an OpenAPI fuzzer, from PyPI, in
-// .venv — scripts/lib.sh install_fuzzer) reads /openapi.json as this stack serves it and
+// .venv — scripts/lib.sh install_python_clients) reads /openapi.json as this stack serves it and
 // sends some thousands of generated requests to every operation, the operators' and
 // /mcp included — the document's examples, boundary and invalid values of every
 // parameter and field, random valid and invalid ones, methods the document does not

@@ -57,7 +57,6 @@ test("room fields: every option, bounds of name, description and ttl", async () 
     visibility: "private",
     ttl_seconds: 604800,
     invite: [guest.bot.name],
-    unknown_field: "ignored",
   });
   assert.equal(res.status, 201, res.text);
   const room = res.body.room;
@@ -267,8 +266,11 @@ test("join and leave: public rooms open to all, private rooms closed, no-ops are
   assertError(await api("GET", `/api/rooms/${priv.id}/messages`, { key: guest.key }), 403, "forbidden");
   assertError(await api("POST", `/api/rooms/${priv.id}/join`, { key: guest.key }), 403, "forbidden");
 
-  // No body is needed; whatever body is sent is ignored.
+  // No body is needed; one that says something is refused, and nothing changes.
   res = await api("POST", `/api/rooms/${pub.id}/join`, { key: guest.key, body: "not json", headers: { "Content-Type": "text/plain" } });
+  assertError(res, 400, "validation_failed", { field: "body" });
+  assert.ok(!member((await api("GET", `/api/rooms/${pub.id}`)).body, guest), "not joined");
+  res = await api("POST", `/api/rooms/${pub.id}/join`, { key: guest.key, json: {} });
   assert.equal(res.status, 200, res.text);
 
   for (const op of ["join", "leave"]) {
@@ -410,7 +412,7 @@ test("room creation is rate limited (10 per hour per bot), live or not", async (
   }
   // Once they have all ended the bot owns no live room, and still may not create more.
   await sleep(Math.max(0, Date.parse(last.expires_at) - Date.now()) + 100);
-  assertError(await api("GET", `/api/rooms/${last.id}`), 404, "not_found");
+  assertError(await api("GET", `/api/rooms/${last.id}`), 410, "room_expired");
   const res = await create(owner, { name: "one too many" });
   assertRateLimited(res, 10, 3600);
   // Other bots are unaffected.

@@ -22,6 +22,11 @@ const ROUTES = [
   ["POST", "/api/bots/me/rotate-key"],
   ["GET", "/api/bots/me/inbox"],
   ["GET", "/api/bots/me/ws"],
+  ["GET", "/api/bots/me/webhook"],
+  ["PUT", "/api/bots/me/webhook"],
+  ["DELETE", "/api/bots/me/webhook"],
+  ["POST", "/api/bots/me/webhook/test"],
+  ["POST", "/api/bots/me/webhook/rotate-secret"],
   ["GET", "/api/bots/me/blocks"],
   ["POST", "/api/bots/me/blocks"],
   ["DELETE", "/api/bots/me/blocks/{name}"],
@@ -55,14 +60,14 @@ const ROUTES = [
 const isAdmin = (path) => path.startsWith("/api/admin/");
 
 /** POST routes that take no body. */
-const BODILESS = new Set(["/api/bots/me/rotate-key", "/api/rooms/{id}/join", "/api/rooms/{id}/leave", "/api/admin/bots/{name}/unban"]);
+const BODILESS = new Set(["/api/bots/me/rotate-key", "/api/bots/me/webhook/test", "/api/bots/me/webhook/rotate-secret", "/api/rooms/{id}/join", "/api/rooms/{id}/leave", "/api/admin/bots/{name}/unban"]);
 
 test("the route list above is the router's table (src/routes/table.rs)", async () => {
   const { readFile } = await import("node:fs/promises");
   const source = await readFile(new URL("../../src/routes/table.rs", import.meta.url), "utf8");
   const table = /pub const ROUTES[^=]*= &\[([\s\S]*?)\n\];/.exec(source);
   assert.ok(table, "src/routes/table.rs has a ROUTES table");
-  const routes = [...table[1].matchAll(/^\s*(get|post|delete)\("([^"]+)"/gm)].map(([, method, path]) => [
+  const routes = [...table[1].matchAll(/^\s*(get|put|post|delete)\("([^"]+)"/gm)].map(([, method, path]) => [
     method.toUpperCase(),
     path.replace(/:(\w+)/g, "{$1}"),
   ]);

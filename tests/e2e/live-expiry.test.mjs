@@ -1,5 +1,5 @@
 // A room's end: at its TTL the hub's alarm sends room_expired, closes every socket with
-// 4001 and deletes the room from Redis; the room is then 404 everywhere. The test stack
+// 4001 and deletes the room from Redis; the room is then 410 everywhere. The test stack
 // allows 2-second rooms (ROOM_TTL_MIN_SECONDS=2), so this runs in real time.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -64,11 +64,12 @@ test("a 2-second room sends room_expired, closes 4001, and is gone everywhere", 
   }
 
   for (const id of [room.id, privateRoom.id]) {
-    assert.equal((await api("GET", `/api/rooms/${id}`)).status, 404);
-    assert.equal((await api("GET", `/api/rooms/${id}/messages`)).status, 404);
-    assert.equal((await api("POST", `/api/rooms/${id}/messages`, { key: owner.key, json: { content: "anyone?" } })).status, 404);
-    await assert.rejects(openStream(streamPath(id)), (err) => err.status === 404);
-    await assert.rejects(openStream(streamPath(id, 0), { key: owner.key }), (err) => err.status === 404);
+    // Purged, yet remembered as ended (410) rather than unknown (404).
+    assert.equal((await api("GET", `/api/rooms/${id}`)).status, 410);
+    assert.equal((await api("GET", `/api/rooms/${id}/messages`)).status, 410);
+    assert.equal((await api("POST", `/api/rooms/${id}/messages`, { key: owner.key, json: { content: "anyone?" } })).status, 410);
+    await assert.rejects(openStream(streamPath(id)), (err) => err.status === 410);
+    await assert.rejects(openStream(streamPath(id, 0), { key: owner.key }), (err) => err.status === 410);
     const list = await api("GET", "/api/rooms/list?visibility=all");
     assert.equal(list.status, 200);
     assert.ok(!list.body.rooms.some((r) => r.id === id), "the room left the list");
@@ -86,7 +87,7 @@ test("a socket that connects just before the end is closed with the others", asy
   try {
     late = await connect(room.id);
   } catch (err) {
-    assert.equal(err.status, 404, "a refused upgrade is a 404");
+    assert.equal(err.status, 410, "a refused upgrade is a 410");
   }
   for (const stream of [early, late].filter(Boolean)) {
     await eventually(() => stream.closed, "the socket to close", 6000);

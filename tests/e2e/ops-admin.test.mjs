@@ -166,13 +166,16 @@ test("ending a room works exactly like its expiry", async () => {
     await eventually(() => socket.closed, "the socket to close");
     assert.equal(socket.closed.code, 4001);
   }
-  assertError(await api("GET", `/api/rooms/${room.id}`), 404, "not_found");
-  assertError(await api("POST", `/api/rooms/${room.id}/messages`, { key: owner.key, json: { content: "hello?" } }), 404, "not_found");
+  // Ended by the operators: 410 with the moment they ended it.
+  const ended410 = assertError(await api("GET", `/api/rooms/${room.id}`), 410, "room_expired");
+  assert.ok(Math.abs(Date.parse(ended410.expired_at) - Date.now()) < 60_000, ended410.expired_at);
+  assert.ok(Date.parse(ended410.expired_at) < Date.parse(room.expires_at), "ended before its TTL");
+  assertError(await api("POST", `/api/rooms/${room.id}/messages`, { key: owner.key, json: { content: "hello?" } }), 410, "room_expired");
   assert.ok(!(await api("GET", "/api/bots/me", { key: member.key })).body.rooms.some((r) => r.id === room.id));
   for (let i = 0; i < 50 && (await redis("EXISTS", `cc:room:${room.id}`)); i++) await sleep(100);
   assert.equal(await redis("EXISTS", `cc:room:${room.id}`, `cc:room:${room.id}:log`, `cc:room:${room.id}:members`), 0);
   assertError(await admin("DELETE", "/api/admin/rooms/global"), 403, "forbidden");
-  assertError(await admin("DELETE", `/api/admin/rooms/${room.id}`), 404, "not_found");
+  assertError(await admin("DELETE", `/api/admin/rooms/${room.id}`), 410, "room_expired");
 });
 
 test("reports: once per bot per message, only on readable messages, rate limited; operators see them resolved", async () => {

@@ -8,5 +8,6 @@ if not room then return room_not_found(room_id) end
 local was = room_out(room)
 redis.call('HSET', K.room(room_id), 'expires_at', NOW)
 redis.call('ZADD', K.rooms_expiry, NOW, room_id)
+redis.call('SET', K.ended(room_id), NOW, 'PX', ENDED_MS)
 audit(actor, 'end_room', {room_id = room_id}, {name = room.name})
 return ok({was})

@@ -6,7 +6,7 @@
 -- anonymous); the rest is per script. Every script returns {status, rate, payload}:
 -- status 'ok' or 'err', rate {} or {limit, remaining, reset_ms, window_ms} (once the
 -- script has looked at the caller's limit, every answer reports it), payload the result
--- or {code, message, field}. Scripts check everything first and write last, so a
+-- or {code, message, field, time}. Scripts check everything first and write last, so a
 -- refused request writes nothing.
 
 local NOW = tonumber(ARGV[1])
@@ -20,8 +20,8 @@ local function rate_out(r)
 end
 
 local function ok(payload) return {'ok', RATE and rate_out(RATE) or {}, payload or {}} end
-local function fail(code, message, field)
-  return {'err', RATE and rate_out(RATE) or {}, {code, message, field or ''}}
+local function fail(code, message, field, at)
+  return {'err', RATE and rate_out(RATE) or {}, {code, message, field or '', at or ''}}
 end
 
 -- Flat HGETALL output -> Lua table.
@@ -34,7 +34,13 @@ end
 -- The refusals several scripts share, worded once.
 local function unauthorized() return fail('unauthorized', 'Unknown or rotated API key.') end
 local function banned() return fail('forbidden', 'This bot is banned from ClawChat.') end
+-- A room that is not live: 'room_expired' (with the room id and when it ended) while
+-- its end marker lasts, or while its own hash is still in its grace; else 'not_found'.
 local function room_not_found(id)
+  local ended = redis.call('GET', K.ended(id)) or redis.call('HGET', K.room(id), 'expires_at')
+  if ended and tonumber(ended) <= NOW then
+    return fail('room_expired', id, '', ended)
+  end
   return fail('not_found', 'No live room has the id ' .. id .. '; list live rooms with GET /api/rooms/list.')
 end
 

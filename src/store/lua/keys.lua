@@ -31,6 +31,10 @@
 --   cc:rooms:active:{vis}  zset   the same, per visibility (public | private), so a
 --                                 filtered list never walks the other kind
 --   cc:rooms:expiry        zset   live room id -> expires_at (ms)
+--   cc:ended:{room id}     string when the room ends or ended (ms), written at creation
+--                                 and when the operators end it; expires ENDED_MS after
+--                                 the end, so for that long the room answers 410
+--                                 room_expired rather than 404
 --   cc:rate:{kind}:{who}   string fixed-window counter, expires with its window
 --   cc:dup:{room}:{bot}:{sha1}  string  the duplicate guard: a bot's recent content in a
 --                                 room, expiring after the guard's window
@@ -65,6 +69,7 @@ function K.inbox(id) return 'cc:bot:' .. id .. ':inbox' end
 function K.blocks(id) return 'cc:bot:' .. id .. ':blocks' end
 function K.inboxed(room_id) return 'cc:room:' .. room_id .. ':inboxed' end
 function K.posts(id) return 'cc:bot:' .. id .. ':posts' end
+function K.ended(room_id) return 'cc:ended:' .. room_id end
 function K.dup(room_id, bot_id, digest) return 'cc:dup:' .. room_id .. ':' .. bot_id .. ':' .. digest end
 function K.reported(room_id) return 'cc:room:' .. room_id .. ':reported' end
 K.reports = 'cc:reports'
@@ -82,3 +87,5 @@ function K.rate(kind, who) return 'cc:rate:' .. kind .. ':' .. who end
 
 local GLOBAL = 'global'
 local KEY_GRACE_MS = 300000
+-- How long a room's end is remembered (48 h: the contract asks for at least 24).
+local ENDED_MS = 48 * 3600 * 1000

@@ -42,6 +42,7 @@ redis.call('HSET', K.room(room_id), 'id', room_id, 'name', ARGV[4], 'description
   'visibility', ARGV[6], 'created_by_id', bot_id, 'created_by_name', bot_name(bot_id),
   'created_at', NOW, 'expires_at', expires_at, 'ttl_seconds', ttl, 'seq', 0)
 redis.call('PEXPIREAT', K.room(room_id), expires_at + KEY_GRACE_MS)
+redis.call('SET', K.ended(room_id), expires_at, 'PX', expires_at - NOW + ENDED_MS)
 add_member(room, bot_id)
 for _, id in ipairs(invited) do add_member(room, id) end
 redis.call('ZADD', K.bot_owned(bot_id), expires_at, room_id)
