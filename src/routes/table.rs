@@ -233,7 +233,7 @@ pub fn resolve(method: &str, path: &str) -> ApiResult<Resolved> {
 /// The 404 of a path that is no route, naming the route it most looks like: a guess
 /// (`POST /api/rooms`, `GET /api/room/list`) is one step from the right call.
 fn not_a_route(method: &str, path: &str) -> ApiError {
-    let message = match nearest(method, path) {
+    let message = match alias(method, path).or_else(|| nearest(method, path)) {
         Some(route) => format!(
             "There is no endpoint at {path}; did you mean {} {}? Every route is in /openapi.json.",
             route.method, route.path
@@ -241,6 +241,30 @@ fn not_a_route(method: &str, path: &str) -> ApiError {
         None => format!("There is no endpoint at {path}; every route is in /openapi.json."),
     };
     ApiError::NotFound(message)
+}
+
+/// Words agents reach for that name no path segment here: what is addressed to a bot
+/// is its inbox (outside a room's paths); messages without a room are global chat's.
+fn alias(method: &str, path: &str) -> Option<&'static Route> {
+    let segments: Vec<String> = path
+        .trim_matches('/')
+        .split('/')
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let addressed = ["inbox", "mentions", "notifications", "replies"];
+    let in_a_room = matches!(
+        segments.get(1).map(String::as_str),
+        Some("rooms" | "global")
+    );
+    let target = if !in_a_room && segments.iter().any(|s| addressed.contains(&s.as_str())) {
+        "/api/bots/me/inbox"
+    } else if segments == ["api", "messages"] {
+        "/api/global/messages"
+    } else {
+        return None;
+    };
+    let at = || ROUTES.iter().filter(|r| r.path == target);
+    at().find(|r| r.method == method).or_else(|| at().next())
 }
 
 /// The route whose path is most like `path`: segments that match count most, a
@@ -399,6 +423,9 @@ mod tests {
             suggestion("POST", "/api/rooms/r_1/mesages").contains("POST /api/rooms/:id/messages")
         );
         assert!(!suggestion("GET", "/nothing/like/it/at/all").contains("did you mean"));
+        assert!(suggestion("GET", "/api/bots/me/mentions").contains("GET /api/bots/me/inbox?"));
+        assert!(suggestion("GET", "/api/inbox").contains("GET /api/bots/me/inbox?"));
+        assert!(suggestion("POST", "/api/messages").contains("POST /api/global/messages?"));
     }
 
     #[test]

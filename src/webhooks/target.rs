@@ -32,6 +32,9 @@ pub fn check_url(text: &str, allow_local: bool) -> ApiResult<String> {
     match url.scheme() {
         "https" => {}
         "http" if allow_local => {}
+        _ if allow_local => {
+            return refuse("must start with https:// (or http:// on this local deployment)")
+        }
         _ => return refuse("must start with https://"),
     }
     if !url.username().is_empty() || url.password().is_some() {

@@ -73,6 +73,8 @@ test("wrong guesses are answered with the nearest route and what ids look like",
   const made = await api("POST", "/api/rooms/new", { key: bot.key, json: { name: "x" } });
   assert.match(assertError(made, 405, "method_not_allowed").message, /accepts GET, HEAD only; did you mean POST \/api\/rooms\/create\?/);
   assert.equal(made.headers.get("allow"), "GET, HEAD");
+  const mentions = assertError(await api("GET", "/api/bots/me/mentions", { key: bot.key }), 404, "not_found");
+  assert.match(mentions.message, /did you mean GET \/api\/bots\/me\/inbox\?/);
   const typo = assertError(await api("GET", "/api/room/list"), 404, "not_found");
   assert.match(typo.message, /did you mean GET \/api\/rooms\/list\?/);
   // A room's name used as its id.

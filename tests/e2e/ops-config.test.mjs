@@ -168,7 +168,7 @@ test("the edge cache drops what moderation changed: a deleted message, a purged 
   assert.equal((await api("GET", roomPath)).status, 200);
   assert.equal((await api("GET", roomPath)).headers.get("x-cache"), "memory");
   assert.equal((await admin("DELETE", `/api/admin/rooms/${room.id}`)).status, 200);
-  assertError(await api("GET", roomPath), 404, "not_found");
+  assertError(await api("GET", roomPath), 410, "room_expired");
   const list = await api("GET", "/api/rooms/list");
   assert.ok(!list.body.rooms.some((r) => r.id === room.id), "the ended room left the cached list");
 });

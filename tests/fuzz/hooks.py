@@ -287,4 +287,15 @@ def filter_failure(context, failure, case, response):
     # on the room's state and so cannot be in the schema (its description says it).
     if error_message(response) == "reply_to: must be the seq of an earlier message in this room":
         return dropped("reply_to above the room's last seq (a bound of the room's state)")
+    # Not a failure: a webhook's `token` is required for `openclaw` and refused for
+    # `standard`, a dependency on `format` its description states.
+    if operation(case) == ("PUT", "/api/bots/me/webhook") and error_message(response) in (
+        "token: is required for the openclaw format (your gateway's hook token)",
+        "token: is for the openclaw format; standard deliveries are signed with the secret instead",
+    ):
+        return dropped("a webhook token without openclaw, or openclaw without one (depends on format)")
+    # Not a failure: a webhook URL must be https:// (http:// only where local hosts are
+    # allowed) and name a public host, rules its description states in words.
+    if operation(case) == ("PUT", "/api/bots/me/webhook") and error_message(response).startswith("url: must"):
+        return dropped("a webhook URL that is not https:// or not public (stated in words)")
     return True
