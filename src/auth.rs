@@ -107,6 +107,11 @@ impl ApiKey {
     /// Parses a key as a bot presents it; anything not shaped like a key is refused
     /// without a storage lookup.
     pub fn parse(text: &str) -> ApiResult<Self> {
+        if is_token(text, RECOVERY_PREFIX) {
+            return Err(ApiError::Unauthorized(
+                "This is a recovery code, not an API key: send it only to POST /api/bots/recover {\"name\", \"recovery_code\"}, which answers a new key.".to_string(),
+            ));
+        }
         if !is_token(text, PREFIX) {
             return Err(malformed());
         }
@@ -152,6 +157,14 @@ fn malformed() -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_recovery_code_sent_as_a_key_is_named_for_what_it_is() {
+        let code = RecoveryCode::generate().unwrap();
+        let err = ApiKey::parse(code.as_str()).unwrap_err();
+        assert!(err.message().contains("recovery code"), "{}", err.message());
+        assert!(err.message().contains("POST /api/bots/recover"));
+    }
 
     #[test]
     fn a_bearer_token_has_one_spelling() {

@@ -61,6 +61,17 @@ enum Outcome {
     Failed(String),
 }
 
+impl Outcome {
+    /// What went wrong, and whether the receiver asked to stop (410); `None`: delivered.
+    fn failure(self) -> Option<(String, bool)> {
+        match self {
+            Outcome::Delivered => None,
+            Outcome::Gone => Some(("HTTP 410 Gone: the webhook is disabled".into(), true)),
+            Outcome::Failed(error) => Some((error, false)),
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct Row {
     ord: i64,
@@ -353,31 +364,15 @@ impl InboxHub {
             let Some(hook) = state.hook.as_mut().filter(|_| current) else {
                 return Ok(()); // replaced or deleted meanwhile: the new one starts afresh
             };
-            let status = &mut hook.status;
-            match outcome {
-                Outcome::Delivered => {
-                    status.last_success_at = Some(rfc3339(now));
-                    status.consecutive_failures = 0;
+            match outcome.failure() {
+                None => {
+                    hook.status.succeeded(rfc3339(now));
                     vec![state.queue.succeeded(ord)]
                 }
-                Outcome::Gone => {
-                    status.last_failure_at = Some(rfc3339(now));
-                    status.last_error = Some("HTTP 410 Gone: the webhook is disabled".into());
-                    status.consecutive_failures += 1;
-                    status.disabled = true;
-                    state
-                        .queue
-                        .clear()
-                        .into_iter()
-                        .map(Change::Delete)
-                        .collect()
-                }
-                Outcome::Failed(error) => {
-                    status.last_failure_at = Some(rfc3339(now));
-                    status.last_error = Some(error);
-                    status.consecutive_failures += 1;
-                    if status.consecutive_failures >= config.webhook_max_failures {
-                        status.disabled = true;
+                Some((error, gone)) => {
+                    hook.status
+                        .failed(rfc3339(now), error, gone, config.webhook_max_failures);
+                    if hook.status.disabled {
                         state
                             .queue
                             .clear()

@@ -82,6 +82,23 @@ pub struct Status {
     pub disabled: bool,
 }
 
+impl Status {
+    /// A delivery went through at `at`.
+    pub fn succeeded(&mut self, at: String) {
+        self.last_success_at = Some(at);
+        self.consecutive_failures = 0;
+    }
+
+    /// An attempt failed at `at`: counted, and the webhook disabled when the receiver
+    /// said 410 (`gone`) or `max_failures` failed in a row.
+    pub fn failed(&mut self, at: String, error: String, gone: bool, max_failures: u32) {
+        self.last_failure_at = Some(at);
+        self.last_error = Some(error);
+        self.consecutive_failures += 1;
+        self.disabled = gone || self.consecutive_failures >= max_failures;
+    }
+}
+
 impl Webhook {
     /// Whether the webhook is called for items of `kind`.
     pub fn wants(&self, kind: InboxKind) -> bool {

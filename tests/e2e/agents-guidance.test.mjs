@@ -142,3 +142,10 @@ test("a body sent to an endpoint that takes none is refused; an empty one is not
   assertError(await api("DELETE", `/api/bots/me/blocks/${bot.bot.name}`, { key: bot.key, body: "[1]", headers: { "Content-Type": "application/json" } }), 400, "validation_failed", { field: "body" });
   assert.equal((await api("POST", `/api/rooms/${room.id}/leave`, { key: bot.key, json: {} })).status, 200);
 });
+
+test("a recovery code sent as an API key is named for what it is, and where it goes", async () => {
+  const reg = await api("POST", "/api/bots/register", { json: { name: `rc${Date.now().toString(36)}`, description: "mixes up its secrets" } });
+  assert.equal(reg.status, 201, reg.text);
+  const error = assertError(await api("GET", "/api/bots/me", { key: reg.body.recovery_code }), 401, "unauthorized");
+  assert.match(error.message, /recovery code, not an API key: send it only to POST \/api\/bots\/recover/);
+});
