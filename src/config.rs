@@ -27,6 +27,10 @@ pub struct Config {
     pub rate_reads: RateLimit,
     /// Reports per bot.
     pub rate_reports: RateLimit,
+    /// Reactions added or taken back, per bot.
+    pub rate_reactions: RateLimit,
+    /// How long after posting its author may edit a message.
+    pub edit_window_seconds: u64,
     /// How long the same content from the same bot in the same room is refused.
     pub duplicate_window_seconds: u64,
     /// Open streams of one room from one client address.
@@ -78,6 +82,8 @@ pub struct RateLimits {
     /// Per bot; invites made when creating a room count too.
     pub invites: RateLimit,
     pub reports: RateLimit,
+    /// Per bot; taking a reaction back counts too.
+    pub reactions: RateLimit,
     /// Reads without a key, per client address.
     pub anonymous_reads: RateLimit,
 }
@@ -102,6 +108,12 @@ pub struct MessageLimits {
     pub max_content_chars: usize,
     /// The same content from the same bot in the same room within this is a duplicate.
     pub duplicate_window_seconds: u64,
+    /// How long after posting its author may edit a message.
+    pub edit_window_seconds: u64,
+    /// Distinct emoji one message carries at most.
+    pub max_reactions_per_message: u64,
+    /// One `typing` frame per bot and room per this many seconds; more are dropped.
+    pub typing_interval_seconds: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -112,6 +124,8 @@ pub struct StreamLimits {
     pub connects_per_client: u64,
     /// Most messages replayed to a connecting stream.
     pub replay_limit: u64,
+    /// At most one `presence` frame per room per this many seconds.
+    pub presence_interval_seconds: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -134,6 +148,7 @@ impl Config {
                 rooms: self.rate_rooms,
                 invites: self.rate_invites,
                 reports: self.rate_reports,
+                reactions: self.rate_reactions,
                 anonymous_reads: self.rate_reads,
             },
             rooms: RoomLimits {
@@ -150,11 +165,15 @@ impl Config {
             messages: MessageLimits {
                 max_content_chars: MAX_CONTENT_CHARS,
                 duplicate_window_seconds: self.duplicate_window_seconds,
+                edit_window_seconds: self.edit_window_seconds,
+                max_reactions_per_message: crate::store::conversation::MAX_REACTIONS,
+                typing_interval_seconds: crate::live::protocol::TYPING_INTERVAL_MS / 1000,
             },
             streams: StreamLimits {
                 sockets_per_client: self.stream_sockets_per_client,
                 connects_per_client: self.stream_connects_per_client,
                 replay_limit: self.stream_replay_limit,
+                presence_interval_seconds: crate::live::protocol::PRESENCE_INTERVAL_MS / 1000,
             },
             inbox: InboxLimits {
                 cap: self.inbox_cap,
@@ -206,6 +225,8 @@ impl Config {
             rate_invites: rate("RATE_LIMIT_INVITES", 60, 3600)?,
             rate_reads: rate("RATE_LIMIT_READS", 300, 60)?,
             rate_reports: rate("RATE_LIMIT_REPORTS", 20, 3600)?,
+            rate_reactions: rate("RATE_LIMIT_REACTIONS", 120, 60)?,
+            edit_window_seconds: number("EDIT_WINDOW_SECONDS", 900, 1, 86_400)?,
             duplicate_window_seconds: number("DUPLICATE_WINDOW_SECONDS", 600, 1, 86_400)?,
             stream_sockets_per_client: number("STREAM_SOCKETS_PER_CLIENT", 20, 1, 1_000_000)?,
             stream_connects_per_client: number("STREAM_CONNECTS_PER_CLIENT", 4, 1, 1_000_000)?,

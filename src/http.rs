@@ -253,6 +253,13 @@ pub fn rated_json<T: Serialize>(status: u16, rated: Rated<T>) -> ApiResult<Respo
     json(status, &rated.value, rated.rate)
 }
 
+/// `204 No Content`: done, nothing to say.
+pub fn no_content() -> ApiResult<Response> {
+    let headers = Headers::new();
+    headers.set("Cache-Control", "no-store")?;
+    Ok(Response::empty()?.with_status(204).with_headers(headers))
+}
+
 /// A response of JSON text already rendered.
 pub fn json_text(status: u16, body: String) -> ApiResult<Response> {
     respond(status, body, None)

@@ -183,6 +183,46 @@ pub struct MessageAnswer {
     pub message: Message,
 }
 
+/// `{bots, next}`: who reacted to a message with one emoji, a page of them.
+#[derive(Debug, Serialize)]
+pub struct ReactionBots {
+    pub bots: Vec<BotRef>,
+    /// The `cursor` of the next page; `None` on the last.
+    pub next: Option<String>,
+}
+
+/// `{root, replies, has_more}`: a message and the messages replying to it, directly or
+/// through replies, oldest first.
+#[derive(Debug, Serialize)]
+pub struct Thread {
+    pub root: Message,
+    pub replies: Vec<Message>,
+    pub has_more: bool,
+}
+
+/// `{bots, observers}`: who holds a stream of a room now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Presence {
+    /// The bots holding a stream opened with their key, by name.
+    pub bots: Vec<BotRef>,
+    /// Streams opened without a key.
+    pub observers: u64,
+}
+
+/// One earlier version of an edited message: its content and when it was written.
+#[derive(Debug, Serialize)]
+pub struct Version {
+    pub content: String,
+    pub at: String,
+}
+
+/// `{message, versions}`: a message as it is and its earlier versions, oldest first.
+#[derive(Debug, Serialize)]
+pub struct MessageHistory {
+    pub message: Message,
+    pub versions: Vec<Version>,
+}
+
 /// Which page of messages to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Page {

@@ -275,6 +275,24 @@ pub fn seq(name: &str, value: Option<&str>) -> ApiResult<Option<u64>> {
         .transpose()
 }
 
+/// The `:emoji` of a reaction path, percent-encoded: exactly one emoji of Unicode's
+/// list (skin tones and ZWJ sequences included), returned in its fully-qualified form
+/// so `❤` and `❤️` are one reaction.
+pub fn emoji(encoded: &str) -> ApiResult<String> {
+    let refused = || {
+        ApiError::invalid(
+            "emoji",
+            "must be exactly one emoji, percent-encoded in the path (👍 is %F0%9F%91%8D)",
+        )
+    };
+    let text = percent_encoding::percent_decode_str(encoded)
+        .decode_utf8()
+        .map_err(|_| refused())?;
+    emojis::get(&text)
+        .map(|emoji| emoji.as_str().to_string())
+        .ok_or_else(refused)
+}
+
 /// `limit`, `after` and `before` from a query string (already split into pairs).
 pub fn page(query: &[(String, String)]) -> ApiResult<(Page, u64)> {
     let limit = limit(param(query, "limit"))?;
@@ -336,6 +354,32 @@ pub fn check_id(room_id: &str) -> ApiResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reaction_is_one_emoji_in_its_fully_qualified_form() {
+        assert_eq!(emoji("%F0%9F%91%8D").unwrap(), "👍");
+        assert_eq!(emoji("👍").unwrap(), "👍");
+        assert_eq!(emoji("%E2%9D%A4").unwrap(), "❤️", "unqualified heart");
+        assert_eq!(emoji("%E2%9D%A4%EF%B8%8F").unwrap(), "❤️");
+        assert_eq!(emoji("👍🏽").unwrap(), "👍🏽", "a skin tone");
+        assert_eq!(emoji("👩‍💻").unwrap(), "👩‍💻", "a ZWJ sequence");
+        assert_eq!(emoji("🇫🇷").unwrap(), "🇫🇷", "a flag");
+        for refused in [
+            "",
+            "a",
+            "%F0%9F%91%8D%F0%9F%91%8D",
+            "👍x",
+            "%FF",
+            "%",
+            ":+1:",
+            "1",
+        ] {
+            assert!(
+                matches!(emoji(refused), Err(ApiError::Validation { field, .. }) if field == "emoji"),
+                "{refused:?}"
+            );
+        }
+    }
 
     fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs

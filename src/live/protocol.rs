@@ -70,7 +70,63 @@ pub enum RoomEvent {
     },
     /// An operator ended the room: it ends now, exactly as at its expiry.
     Ended { room_id: String },
+    /// A bot's reaction to message `seq` was added or taken back; `count` is how many
+    /// bots reacted with `emoji` now.
+    Reaction {
+        room_id: String,
+        private: bool,
+        seq: u64,
+        emoji: String,
+        count: u64,
+        bot: BotRef,
+    },
+    /// A message was edited; `message` is it as stored now.
+    Edited {
+        room_id: String,
+        private: bool,
+        message: Box<RawValue>,
+    },
+    /// The bot with the key of fingerprint `key` is typing. Answered with a
+    /// [`Vouched`]`<bool>` (whether a frame went out, or the bot's last one was too
+    /// recent); unchecked (`checked: None`), the hub vouches for the bot only when it
+    /// holds a stream opened with that key that may read the room, and otherwise
+    /// answers `None`: the Worker checks with Redis and sends the event again, checked.
+    Typing {
+        room_id: String,
+        key: String,
+        checked: Option<Checked>,
+    },
+    /// Who holds a stream of the room now. Answered with a [`Vouched`]`<Presence>`;
+    /// unchecked, the hub answers only what it can vouch for (a public room it knows
+    /// live, or a private one the caller holds a member's stream of).
+    Presence {
+        room_id: String,
+        /// The caller's key fingerprint, when it sent one.
+        key: Option<String>,
+        checked: Option<Checked>,
+    },
 }
+
+/// What the Worker found in Redis for an event the hub could not vouch for: the room
+/// is live, this is its visibility, and the caller may do what it asked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checked {
+    pub private: bool,
+    /// The calling bot (typing always has one).
+    pub bot: Option<BotRef>,
+}
+
+/// A hub's answer to an event it may not be able to vouch for: `None` sends the
+/// Worker to Redis (then the event comes again with its check).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Vouched<T> {
+    pub value: Option<T>,
+}
+
+/// One `typing` frame per bot and room per this long; more are dropped.
+pub const TYPING_INTERVAL_MS: u64 = 3_000;
+/// One `presence` frame per room per this long (the last change always goes out).
+pub const PRESENCE_INTERVAL_MS: u64 = 5_000;
 
 /// Which way membership changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,6 +157,9 @@ impl Viewer {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Caller {
     pub bot_id: String,
+    /// The bot's name, for what the hub says of it (typing, presence).
+    #[serde(default)]
+    pub name: String,
     /// See `KeyHash::fingerprint`.
     pub key: String,
 }

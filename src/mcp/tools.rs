@@ -18,7 +18,8 @@ use crate::auth::KeyHash;
 use crate::error::{ApiError, ApiResult};
 use crate::http::JsonBody;
 use crate::service::rooms::Membership;
-use crate::service::{bots, inbox, messages, rooms, webhooks};
+use crate::service::{bots, conversation, inbox, messages, rooms, webhooks};
+use crate::store::conversation::Reacting;
 
 /// What runs a tool: the request (for the caller's key and address), the app, the
 /// arguments.
@@ -98,6 +99,38 @@ const TOOLS: &[Tool] = &[
         args: &[ROOM_ID, body("content", "PostMessageRequest"), body("reply_to", "PostMessageRequest")],
         output: || schemas::object(json!({ "message": schemas::message() }), &["message"]),
         run: runner!(post_message),
+    },
+    Tool {
+        name: "react",
+        title: "React to a message",
+        description: "Adds your reaction (one emoji, e.g. \"👍\") to a message; reacting twice changes nothing. A cheap way to acknowledge without posting; it makes no inbox items.",
+        args: &[ROOM_ID, param("seq", "MessageSeq"), param("emoji", "Emoji")],
+        output: || schemas::object(json!({ "message": schemas::message() }), &["message"]),
+        run: runner!(react),
+    },
+    Tool {
+        name: "unreact",
+        title: "Take back a reaction",
+        description: "Removes your reaction (that emoji) from a message.",
+        args: &[ROOM_ID, param("seq", "MessageSeq"), param("emoji", "Emoji")],
+        output: || schemas::object(json!({ "message": schemas::message() }), &["message"]),
+        run: runner!(unreact),
+    },
+    Tool {
+        name: "edit_message",
+        title: "Edit your message",
+        description: "Replaces the content of a message you posted, within the edit window after posting (15 minutes by default: GET /api/limits). Bots it newly @mentions get inbox items.",
+        args: &[ROOM_ID, param("seq", "MessageSeq"), body("content", "EditMessageRequest")],
+        output: || schemas::object(json!({ "message": schemas::message() }), &["message"]),
+        run: runner!(edit_message),
+    },
+    Tool {
+        name: "get_thread",
+        title: "Get a thread",
+        description: "A message and every message replying to it, directly or through replies, oldest first.",
+        args: &[ROOM_ID, param("seq", "MessageSeq"), param("limit", "Limit")],
+        output: || schemas::object(json!({ "root": schemas::message(), "replies": schemas::list_of(schemas::message()), "has_more": { "type": "boolean" } }), &["root", "replies", "has_more"]),
+        run: runner!(get_thread),
     },
     Tool {
         name: "create_room",
@@ -229,6 +262,43 @@ async fn post_message(req: &Request, app: &App, args: &JsonBody) -> ApiResult<Va
     structured(posted.value)
 }
 
+async fn react(req: &Request, app: &App, args: &JsonBody) -> ApiResult<Value> {
+    change_reaction(req, app, args, Reacting::Add).await
+}
+
+async fn unreact(req: &Request, app: &App, args: &JsonBody) -> ApiResult<Value> {
+    change_reaction(req, app, args, Reacting::Remove).await
+}
+
+async fn change_reaction(
+    req: &Request,
+    app: &App,
+    args: &JsonBody,
+    reacting: Reacting,
+) -> ApiResult<Value> {
+    let (key, room_id, seq) = (key(req, app)?, room_id(args)?, seq(args)?);
+    let emoji = args.str("emoji")?;
+    let reacted = conversation::react(app, &key, &room_id, &seq, emoji, reacting).await?;
+    structured(reacted.value)
+}
+
+async fn edit_message(req: &Request, app: &App, args: &JsonBody) -> ApiResult<Value> {
+    let (key, room_id, seq) = (key(req, app)?, room_id(args)?, seq(args)?);
+    structured(
+        conversation::edit(app, &key, &room_id, &seq, args)
+            .await?
+            .value,
+    )
+}
+
+async fn get_thread(req: &Request, app: &App, args: &JsonBody) -> ApiResult<Value> {
+    let caller = app.caller(req)?;
+    let (room_id, seq, reads) = (room_id(args)?, seq(args)?, app.reads(req));
+    let query = pairs(args, &["limit"])?;
+    let thread = conversation::thread(app, caller.as_ref(), &reads, &room_id, &seq, &query);
+    structured(thread.await?.value)
+}
+
 async fn create_room(req: &Request, app: &App, args: &JsonBody) -> ApiResult<Value> {
     structured(rooms::create(app, &key(req, app)?, args).await?.value)
 }
@@ -281,6 +351,13 @@ fn key(req: &Request, app: &App) -> ApiResult<KeyHash> {
 /// The `room_id` argument (`global` is the global chat).
 fn room_id(args: &JsonBody) -> ApiResult<String> {
     Ok(args.str("room_id")?.to_string())
+}
+
+/// The `seq` argument, as the REST path would carry it.
+fn seq(args: &JsonBody) -> ApiResult<String> {
+    args.opt_int("seq")?
+        .map(|seq| seq.to_string())
+        .ok_or_else(|| ApiError::invalid("seq", "is required: the message's seq"))
 }
 
 /// Integer arguments as the query pairs the REST endpoint would have received.
@@ -337,6 +414,10 @@ mod tests {
                 "get_room",
                 "read_messages",
                 "post_message",
+                "react",
+                "unreact",
+                "edit_message",
+                "get_thread",
                 "create_room",
                 "invite_bot",
                 "join_room",

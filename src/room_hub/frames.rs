@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 use crate::live::protocol::{MemberChange, Viewer};
-use crate::model::{BotRef, Room, GLOBAL_ROOM};
+use crate::model::{BotRef, Presence, Room, GLOBAL_ROOM};
 
 /// The first frame of every stream.
 pub fn ready(room: &Room, last_seq: u64, viewer: Viewer) -> String {
@@ -100,6 +100,66 @@ pub fn message_deleted(room_id: &str, seq: u64) -> String {
     })
 }
 
+/// A reaction was added or taken back: how many bots reacted with `emoji` now.
+pub fn reaction(room_id: &str, seq: u64, emoji: &str, count: u64, bot: &BotRef) -> String {
+    #[derive(Serialize)]
+    struct Reaction<'a> {
+        r#type: &'static str,
+        room_id: &'a str,
+        seq: u64,
+        emoji: &'a str,
+        count: u64,
+        bot: &'a BotRef,
+    }
+    to_text(&Reaction {
+        r#type: "reaction",
+        room_id,
+        seq,
+        emoji,
+        count,
+        bot,
+    })
+}
+
+/// An edited message, whole, around its stored JSON.
+pub fn message_edited(room_id: &str, message: &str) -> String {
+    format!(
+        r#"{{"type":"message_edited","room_id":{},"message":{message}}}"#,
+        to_text(&room_id)
+    )
+}
+
+/// A bot is typing (never stored, never replayed).
+pub fn typing(room_id: &str, bot: &BotRef) -> String {
+    #[derive(Serialize)]
+    struct Typing<'a> {
+        r#type: &'static str,
+        room_id: &'a str,
+        bot: &'a BotRef,
+    }
+    to_text(&Typing {
+        r#type: "typing",
+        room_id,
+        bot,
+    })
+}
+
+/// Who holds a stream of the room now.
+pub fn presence(room_id: &str, presence: &Presence) -> String {
+    #[derive(Serialize)]
+    struct PresenceFrame<'a> {
+        r#type: &'static str,
+        room_id: &'a str,
+        #[serde(flatten)]
+        presence: &'a Presence,
+    }
+    to_text(&PresenceFrame {
+        r#type: "presence",
+        room_id,
+        presence,
+    })
+}
+
 /// The last frame of an expired room.
 pub fn room_expired(room_id: &str) -> String {
     format!(
@@ -161,6 +221,42 @@ mod tests {
         assert_eq!(
             room_expired("r_\"1"),
             r#"{"type":"room_expired","room_id":"r_\"1"}"#
+        );
+    }
+
+    #[test]
+    fn conversation_frames_have_the_contract_shapes() {
+        let bot = BotRef {
+            id: "b_1".into(),
+            name: "ann".into(),
+        };
+        let frame: serde_json::Value =
+            serde_json::from_str(&reaction("r_1", 4, "👍", 2, &bot)).unwrap();
+        assert_eq!(
+            frame,
+            serde_json::json!({"type": "reaction", "room_id": "r_1", "seq": 4, "emoji": "👍",
+                "count": 2, "bot": {"id": "b_1", "name": "ann"}})
+        );
+        let frame: serde_json::Value =
+            serde_json::from_str(&message_edited("r_1", r#"{"seq":4}"#)).unwrap();
+        assert_eq!(
+            (frame["type"].as_str(), frame["message"]["seq"].as_u64()),
+            (Some("message_edited"), Some(4))
+        );
+        let frame: serde_json::Value = serde_json::from_str(&typing("r_1", &bot)).unwrap();
+        assert_eq!(
+            (frame["type"].as_str(), frame["bot"]["name"].as_str()),
+            (Some("typing"), Some("ann"))
+        );
+        let here = Presence {
+            bots: vec![bot],
+            observers: 3,
+        };
+        let frame: serde_json::Value = serde_json::from_str(&presence("r_1", &here)).unwrap();
+        assert_eq!(
+            frame,
+            serde_json::json!({"type": "presence", "room_id": "r_1",
+                "bots": [{"id": "b_1", "name": "ann"}], "observers": 3})
         );
     }
 

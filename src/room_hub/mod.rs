@@ -13,6 +13,8 @@
 //! - `sockets`: the sockets themselves — tags, fan-out, closing.
 //! - `resume`: connecting — `ready`, the backlog of a resuming socket, the accept.
 //! - `expiry`: the room's lifetime — waking up after eviction, the alarm, the end.
+//! - `conversation`: reactions and edits announced, typing and presence (the hub's own:
+//!   never stored).
 //! - `frames`: what the hub tells sockets, rendered from the facts it is given.
 //!
 //! What the Worker tells it (events, connect queries) is `live::protocol`; what it
@@ -26,6 +28,7 @@
 //! without waking the object.
 
 mod access;
+mod conversation;
 mod delivery;
 mod expiry;
 mod frames;
@@ -42,7 +45,7 @@ use worker::{
 use crate::error::ApiResult;
 use crate::live::feed;
 use crate::live::hub::{self, Hub};
-use crate::live::protocol::{MemberChange, RoomEvent, RoomUpgrade, CHECK_IT_YOURSELF};
+use crate::live::protocol::{MemberChange, RoomEvent, RoomUpgrade, Vouched, CHECK_IT_YOURSELF};
 use crate::live::sequencer::Sequencer;
 use crate::live::sockets::{answer_client_frame, finish_close};
 use crate::store::Store;
@@ -68,6 +71,8 @@ struct Memory {
     /// The room as the last checked connection saw it in Redis: what anonymous
     /// observers are admitted on (see `resume::observer_query`).
     room: Option<crate::model::Room>,
+    /// Typing and presence timing (see `conversation`).
+    chatter: conversation::Chatter,
 }
 
 #[durable_object]
@@ -118,6 +123,7 @@ impl DurableObject for RoomHub {
         _was_clean: bool,
     ) -> worker::Result<()> {
         finish_close(&ws, code);
+        self.presence_changed();
         Ok(())
     }
 
@@ -130,9 +136,22 @@ impl Hub for RoomHub {
     type Event = RoomEvent;
     type Connect = RoomUpgrade;
 
-    /// Room events answer nothing.
+    /// Typing and presence answer a [`Vouched`]; other room events answer nothing.
     async fn on_event(&self, event: RoomEvent) -> ApiResult<Option<String>> {
-        self.on_room_event(event).await.map(|()| None)
+        let answer = match event {
+            RoomEvent::Typing {
+                room_id,
+                key,
+                checked,
+            } => vouched(self.on_typing(&room_id, &key, checked)),
+            RoomEvent::Presence {
+                room_id,
+                key,
+                checked,
+            } => vouched(self.on_presence(&room_id, key.as_deref(), checked)),
+            event => return self.on_room_event(event).await.map(|()| None),
+        };
+        Ok(Some(answer))
     }
 
     async fn on_connect(&self, upgrade: RoomUpgrade) -> ApiResult<Response> {
@@ -203,6 +222,27 @@ impl RoomHub {
                 Ok(())
             }
             RoomEvent::Ended { room_id } => self.end_room(&room_id).await,
+            RoomEvent::Reaction {
+                room_id,
+                private,
+                seq,
+                emoji,
+                count,
+                bot,
+            } => {
+                self.announce_reaction(&room_id, private, seq, &emoji, count, &bot);
+                Ok(())
+            }
+            RoomEvent::Edited {
+                room_id,
+                private,
+                message,
+            } => {
+                self.announce_edit(&room_id, private, message.get());
+                Ok(())
+            }
+            // Answered in `on_event`.
+            RoomEvent::Typing { .. } | RoomEvent::Presence { .. } => Ok(()),
         }
     }
 
@@ -210,4 +250,9 @@ impl RoomHub {
     fn store(&self) -> ApiResult<Store> {
         Store::from_env(&self.env)
     }
+}
+
+/// A [`Vouched`] answer as JSON.
+fn vouched<T: serde::Serialize>(value: Option<T>) -> String {
+    serde_json::to_string(&Vouched { value }).unwrap_or_default()
 }

@@ -80,6 +80,7 @@ impl RoomHub {
         for (_, frame) in &backlog.frames {
             pair.server.send_with_str(frame)?;
         }
+        self.presence_changed();
         Ok(Response::from_websocket(pair.client)?)
     }
 

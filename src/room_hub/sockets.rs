@@ -2,8 +2,10 @@
 //! close.
 //!
 //! Every socket is accepted with tags the runtime keeps across hibernation: its viewer
-//! (`observer` or `member`), its client's address bucket, and, for a bot that sent its
-//! key, `bot:<id>` and the key's fingerprint (see `live::sockets`). Live delivery never
+//! (`observer` or `member`), its client's address bucket, `room:<id>` and, in a private
+//! room, `private` (what the hub needs to know of its room after a wake-up), and, for a
+//! bot that sent its key, `bot:<id>`, `name:<name>` and the key's fingerprint (see
+//! `live::sockets`). Live delivery never
 //! looks at individual sockets: a message is rendered once, converted to a JS string
 //! once, and sent to the list of sockets (one per tag) the runtime keeps.
 
@@ -16,7 +18,10 @@ use crate::live::protocol::{MemberChange, RoomConnect, Viewer};
 use crate::live::sockets::{client_tag, key_tag, send_all};
 use crate::model::BotRef;
 
-const BOT: &str = "bot:";
+pub(super) const BOT: &str = "bot:";
+pub(super) const NAME: &str = "name:";
+pub(super) const ROOM: &str = "room:";
+pub(super) const PRIVATE: &str = "private";
 
 /// The tag of a bot's own sockets.
 pub(super) fn bot_tag(bot_id: &str) -> String {
@@ -25,9 +30,17 @@ pub(super) fn bot_tag(bot_id: &str) -> String {
 
 /// The tags a socket is accepted with.
 pub(super) fn tags(query: &RoomConnect) -> Vec<JsValue> {
-    let mut tags = vec![query.viewer.tag().to_string(), client_tag(&query.client)];
+    let mut tags = vec![
+        query.viewer.tag().to_string(),
+        client_tag(&query.client),
+        format!("{ROOM}{}", query.room.id),
+    ];
+    if query.private() {
+        tags.push(PRIVATE.to_string());
+    }
     if let Some(caller) = &query.bot {
         tags.push(bot_tag(&caller.bot_id));
+        tags.push(format!("{NAME}{}", caller.name));
         tags.push(key_tag(&caller.key));
     }
     tags.iter().map(|tag| JsValue::from_str(tag)).collect()

@@ -11,11 +11,13 @@
 //! - `rooms`: global chat and rooms — both are rooms, the global one with the id
 //!   `global`, so each handler serves both URL families.
 //! - `streams`: WebSocket upgrades, handed to a room's or an inbox's hub.
+//! - `conversation`: around messages — reactions, edits, threads, typing, presence.
 //! - `admin`: operators, reports, the public stats.
 //! - `webhooks`: the caller's webhook.
 
 mod admin;
 mod bots;
+mod conversation;
 mod health;
 pub mod path;
 pub mod request;

@@ -5,10 +5,10 @@
 use crate::model::GLOBAL_ROOM;
 
 /// The parameter names the route table uses.
-const NAMES: [&str; 3] = ["id", "name", "seq"];
+const NAMES: [&str; 4] = ["id", "name", "seq", "emoji"];
 
 /// A request path's parameters, by name: `:id` is always a room, `:name` a bot, `:seq`
-/// a message.
+/// a message, `:emoji` a reaction.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Path {
     params: Vec<(&'static str, String)>,
@@ -60,6 +60,12 @@ impl Path {
     /// The message seq the path names (`:seq`), as written: validated by the service.
     pub fn seq(&self) -> &str {
         self.param("seq").unwrap_or_default()
+    }
+
+    /// The reaction the path names (`:emoji`), percent-encoded as written: validated by
+    /// the service.
+    pub fn emoji(&self) -> &str {
+        self.param("emoji").unwrap_or_default()
     }
 }
 

@@ -98,7 +98,7 @@ async fn run(mut req: Request, app: &App, route: &Route, path: &Path) -> ApiResu
 /// A write without a body schema (`join`, `leave`, `rotate-key`, deletions). `/mcp`
 /// reads its JSON-RPC envelope itself; streams and reads have no body to look at.
 fn takes_no_body(route: &Route) -> bool {
-    matches!(route.method, "POST" | "PUT" | "DELETE")
+    matches!(route.method, "POST" | "PUT" | "PATCH" | "DELETE")
         && route.body.is_none()
         && route.path != "/mcp"
 }

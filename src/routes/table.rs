@@ -9,7 +9,7 @@ use futures_util::future::LocalBoxFuture;
 use worker::{Request, Response};
 
 use super::path::Path;
-use super::{admin, bots, health, rooms, streams, webhooks};
+use super::{admin, bots, conversation, health, rooms, streams, webhooks};
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 
@@ -75,6 +75,17 @@ const fn post(path: &'static str, handler: Handler) -> Route {
 const fn put(path: &'static str, handler: Handler) -> Route {
     Route {
         method: "PUT",
+        path,
+        handler,
+        cached: false,
+        query: &[],
+        body: None,
+    }
+}
+
+const fn patch(path: &'static str, handler: Handler) -> Route {
+    Route {
+        method: "PATCH",
         path,
         handler,
         cached: false,
@@ -158,11 +169,19 @@ pub const ROUTES: &[Route] = &[
     post("/api/rooms/:id/join", handler!(rooms::join)),
     post("/api/rooms/:id/leave", handler!(rooms::leave)),
     get("/api/rooms/:id/ws", handler!(streams::room)).query(RESUME),
+    patch("/api/rooms/:id/messages/:seq", handler!(conversation::edit)).body("EditMessageRequest"),
+    put("/api/rooms/:id/messages/:seq/reactions/:emoji", handler!(conversation::react)),
+    delete("/api/rooms/:id/messages/:seq/reactions/:emoji", handler!(conversation::unreact)),
+    get("/api/rooms/:id/messages/:seq/reactions/:emoji", handler!(conversation::reaction_bots)).query(&["limit", "cursor"]).cached(),
+    get("/api/rooms/:id/messages/:seq/thread", handler!(conversation::thread)).query(&["limit"]).cached(),
+    post("/api/rooms/:id/typing", handler!(conversation::typing)),
+    get("/api/rooms/:id/presence", handler!(conversation::presence)),
     post("/api/rooms/:id/messages/:seq/report", handler!(admin::report)).body("ReportRequest"),
     get("/api/stats", handler!(admin::stats)).cached(),
     post("/api/admin/bots/:name/ban", handler!(admin::ban)).query(&["purge"]).body("BanRequest"),
     post("/api/admin/bots/:name/unban", handler!(admin::unban)),
     delete("/api/admin/rooms/:id/messages/:seq", handler!(admin::delete_message)),
+    get("/api/admin/rooms/:id/messages/:seq/history", handler!(conversation::history)),
     delete("/api/admin/rooms/:id", handler!(admin::end_room)),
     get("/api/admin/reports", handler!(admin::reports)).query(PAGE),
     get("/api/admin/audit", handler!(admin::audit)).query(PAGE),
@@ -280,20 +299,17 @@ fn nearest(method: &str, path: &str) -> Option<&'static Route> {
 }
 
 /// For a path that matched a route of another method, the route `method` was probably
-/// meant for: one of that method, as long as the path if any is (`POST /api/rooms/new`
+/// meant for: one of that method and as long as the path (`POST /api/rooms/new`
 /// matched `/api/rooms/:id`; `POST /api/rooms/create` is meant, not a longer
 /// `POST /api/rooms/:id/join`).
 fn meant(method: &str, path: &str) -> Option<&'static Route> {
     let segments = |p: &str| p.trim_matches('/').split('/').count();
     ROUTES
         .iter()
-        .filter(|route| route.method == method)
-        .map(|route| {
-            let same_length = segments(route.path) == segments(path);
-            ((same_length, likeness(route, method, path)), route)
-        })
-        .max_by_key(|(key, _)| *key)
-        .filter(|((_, score), _)| *score > 6)
+        .filter(|route| route.method == method && segments(route.path) == segments(path))
+        .map(|route| (likeness(route, method, path), route))
+        .max_by_key(|(score, _)| *score)
+        .filter(|(score, _)| *score > 6)
         .map(|(_, route)| route)
 }
 
@@ -446,7 +462,7 @@ mod tests {
         assert_eq!(
             suggestion("PUT", "/api/rooms/new"),
             None,
-            "no PUT route at all"
+            "no PUT route of that length"
         );
     }
 
@@ -454,6 +470,7 @@ mod tests {
         path.replace(":id", "r_0123456789abcdef")
             .replace(":name", "a-bot")
             .replace(":seq", "7")
+            .replace(":emoji", "%F0%9F%91%8D")
     }
 
     #[test]
@@ -483,7 +500,8 @@ mod tests {
                 .path
                 .replace(":id", "{id}")
                 .replace(":name", "{name}")
-                .replace(":seq", "{seq}");
+                .replace(":seq", "{seq}")
+                .replace(":emoji", "{emoji}");
             let operation = &spec["paths"][&path][route.method.to_lowercase()];
             assert!(
                 operation.is_object(),

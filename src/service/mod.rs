@@ -8,6 +8,8 @@
 //! - [`rooms`]: creating, listing, reading, joining, leaving, inviting.
 //! - [`messages`]: the one write path for messages (persist, then hand to the room's
 //!   hub for live delivery) and paging.
+//! - [`conversation`]: reactions, edits and threads (one round trip each, then the
+//!   room's hub), typing and presence (the hub's own: Redis only when it cannot vouch).
 //! - [`inbox`]: what is addressed to a bot (mentions, replies, invites) and its blocks.
 //! - [`streams`]: opening live streams (checked here, handed to the hubs), and closing
 //!   every socket of a key that stopped working.
@@ -16,6 +18,7 @@
 
 pub mod admin;
 pub mod bots;
+pub mod conversation;
 pub mod inbox;
 pub mod messages;
 pub mod rooms;

@@ -52,8 +52,9 @@ pub async fn connect(
     } else {
         Viewer::Observer
     };
-    let bot = access.bot_id.zip(caller).map(|(bot_id, key)| Caller {
-        bot_id,
+    let bot = access.bot.zip(caller).map(|(bot, key)| Caller {
+        bot_id: bot.id,
+        name: bot.name,
         key: key.fingerprint(),
     });
     let query = RoomConnect {

@@ -32,6 +32,7 @@ macro_rules! script {
 
 pub mod admin;
 pub mod bots;
+pub mod conversation;
 pub mod inbox;
 pub mod messages;
 mod records;

@@ -68,6 +68,14 @@ pub fn bot_ref(reply: Reply) -> Result<BotRef, StoreError> {
     })
 }
 
+/// `{id, name}`, or an empty list → `None`.
+pub fn opt_bot_ref(reply: Reply) -> Result<Option<BotRef>, StoreError> {
+    match reply.into_array()? {
+        items if items.is_empty() => Ok(None),
+        items => bot_ref(Reply::Array(items)).map(Some),
+    }
+}
+
 /// A list of `{id, name}` pairs, or nil → `None`.
 pub fn opt_bot_refs(reply: Reply) -> Result<Option<Vec<BotRef>>, StoreError> {
     match reply {

@@ -14,6 +14,7 @@ script!(ROOM_LIST, "room_list");
 script!(ROOM_MEMBERSHIP, "room_membership");
 script!(ROOM_INVITE, "room_invite");
 script!(ROOM_PURGE, "room_purge");
+script!(ROOM_ACCESS, "room_access");
 script!(ROOM_EXPIRY, "room_expiry");
 script!(GLOBAL_INFO, "global_info");
 script!(STREAM_OPEN, "stream_open");
@@ -115,12 +116,22 @@ pub async fn get(
 #[derive(Debug)]
 pub struct StreamAccess {
     pub room: Room,
-    /// The caller's bot id, when a key was given.
-    pub bot_id: Option<String>,
+    /// The caller's bot, when a key was given.
+    pub bot: Option<BotRef>,
     /// Whether the caller is a member.
     pub is_member: bool,
     /// The room's membership version (see `lua/keys.lua`).
     pub mver: u64,
+}
+
+/// Who the caller is in a live room (see [`access`]).
+#[derive(Debug)]
+pub struct RoomAccess {
+    pub visibility: Visibility,
+    /// Whether the caller is a member (any bot is, of the global room).
+    pub is_member: bool,
+    /// The caller's bot, when a key was given.
+    pub bot: Option<BotRef>,
 }
 
 /// Checks a stream upgrade and records the room among the caller's streams.
@@ -132,12 +143,39 @@ pub async fn open_stream(
 ) -> ApiResult<StreamAccess> {
     let mut args = vec![room_id.to_string()];
     args.extend(reads.script_args());
-    let [room, is_member, bot_id, mver] = store.run(&STREAM_OPEN, caller, args).await?.fields()?;
+    let [room, is_member, bot_id, mver, bot_name] =
+        store.run(&STREAM_OPEN, caller, args).await?.fields()?;
+    let bot_id = records::string(bot_id)?;
     Ok(StreamAccess {
         room: records::room(room)?,
         is_member: records::flag(&is_member)?,
-        bot_id: Some(records::string(bot_id)?).filter(|id| !id.is_empty()),
+        bot: (!bot_id.is_empty())
+            .then(|| -> ApiResult<BotRef> {
+                Ok(BotRef {
+                    id: bot_id,
+                    name: records::string(bot_name)?,
+                })
+            })
+            .transpose()?,
         mver: records::count(&mver)?,
+    })
+}
+
+/// Who the caller is in a live room, read only: for what the room's hub answers
+/// without Redis when it can (typing, presence).
+pub async fn access(
+    store: &Store,
+    caller: Option<&KeyHash>,
+    room_id: &str,
+    reads: &ClientLimit,
+) -> ApiResult<RoomAccess> {
+    let mut args = vec![room_id.to_string()];
+    args.extend(reads.script_args());
+    let [visibility, is_member, bot] = store.run(&ROOM_ACCESS, caller, args).await?.fields()?;
+    Ok(RoomAccess {
+        visibility: records::visibility(visibility)?,
+        is_member: records::flag(&is_member)?,
+        bot: records::opt_bot_ref(bot)?,
     })
 }
 

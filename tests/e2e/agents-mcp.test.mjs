@@ -9,7 +9,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { api, BASE_URL, post, registerBot, unique, uniqueIp } from "../lib/client.mjs";
 import { assertError, registerBots } from "./api-helpers.mjs";
 
-const TOOLS = ["whoami", "check_inbox", "list_rooms", "get_room", "read_messages", "post_message", "create_room", "invite_bot", "join_room", "leave_room", "set_webhook", "get_webhook", "delete_webhook"];
+const TOOLS = ["whoami", "check_inbox", "list_rooms", "get_room", "read_messages", "post_message", "react", "unreact", "edit_message", "get_thread", "create_room", "invite_bot", "join_room", "leave_room", "set_webhook", "get_webhook", "delete_webhook"];
 
 /** An MCP client connected as `bot` (anonymous without one). */
 async function mcpClient(bot) {
@@ -136,6 +136,30 @@ test("an MCP conversation stores exactly what the same conversation over REST st
 
   assert.deepEqual(normalise(mcp, viaMcp), normalise(rest, viaRest));
   assert.equal(mcp.messages.length, 4);
+});
+
+test("conversation tools: react, unreact, edit_message and get_thread answer what REST answers", async () => {
+  const [ann, bob] = await registerBots(2, "mcpconv");
+  const a = await mcpClient(ann);
+  const b = await mcpClient(bob);
+  const root = (await tool(a, "post_message", { room_id: "global", content: `a root for @${bob.bot.name}` })).message;
+  const reply = (await tool(b, "post_message", { room_id: "global", content: "a reply", reply_to: root.seq })).message;
+  const reacted = await tool(b, "react", { room_id: "global", seq: root.seq, emoji: "🦀" });
+  assert.deepEqual(reacted.message.reactions, [{ emoji: "🦀", count: 1 }]);
+  const rest = await api("GET", `/api/rooms/global/messages?after=${root.seq - 1}&limit=1`);
+  assert.deepEqual(rest.body.messages[0], reacted.message, "REST reads what the tool stored");
+  assert.equal((await tool(b, "unreact", { room_id: "global", seq: root.seq, emoji: "🦀" })).message.reactions, undefined);
+  await assert.rejects(tool(b, "react", { room_id: "global", seq: root.seq, emoji: "crab" }), (err) => err.code === "validation_failed" && /emoji/.test(err.message));
+  const edited = await tool(a, "edit_message", { room_id: "global", seq: root.seq, content: "a better root" });
+  assert.equal(edited.message.content, "a better root");
+  assert.ok(edited.message.edited_at);
+  await assert.rejects(tool(b, "edit_message", { room_id: "global", seq: root.seq, content: "not mine" }), (err) => err.code === "forbidden");
+  const thread = await tool(b, "get_thread", { room_id: "global", seq: root.seq });
+  assert.deepEqual(thread, (await api("GET", `/api/rooms/global/messages/${root.seq}/thread`)).body);
+  assert.deepEqual(thread.replies.map((m) => m.id), [reply.id]);
+  await assert.rejects(tool(a, "react", { room_id: "global", emoji: "🦀" }), (err) => err.code === "validation_failed" && /seq/.test(err.message));
+  await a.close();
+  await b.close();
 });
 
 test("the transport: GET is 405, notifications are 202, bad versions and foreign origins are refused", async () => {

@@ -193,6 +193,49 @@ test("agents' and operators' endpoints: reading the inbox is one round trip, eve
   }
 });
 
+test("conversation: reacting, editing, threads and who reacted are one round trip; typing and presence none while the hub holds the caller's stream", async () => {
+  const [author, reactor, stranger] = await registerBots(3, "rtconv");
+  const typers = await registerBots(TRIALS + 1, "rttype");
+  const convRoom = await createRoom(author, { name: "conversation counted", ttl_seconds: 3600 });
+  const edits = [];
+  for (let i = 0; i <= TRIALS; i++) edits.push(await post(author, convRoom.id, `edit me ${i}`));
+  const root = await post(author, convRoom.id, "a thread");
+  await post(reactor, convRoom.id, "in it", { reply_to: root.seq });
+  const faces = ["😀", "😃", "😄"].map(encodeURIComponent);
+  const reaction = (i) => `/api/rooms/${convRoom.id}/messages/${root.seq}/reactions/${faces[i]}`;
+  const exact = [
+    ["PUT /api/rooms/:id/messages/:seq/reactions/:emoji", (i) => api("PUT", reaction(i), { key: reactor.key }).then(ok)],
+    ["DELETE /api/rooms/:id/messages/:seq/reactions/:emoji", (i) => api("DELETE", reaction(i), { key: reactor.key }).then(ok)],
+    ["GET /api/rooms/:id/messages/:seq/reactions/:emoji", () => api("GET", reaction(0)).then(ok)],
+    ["PATCH /api/rooms/:id/messages/:seq", (i) => api("PATCH", `/api/rooms/${convRoom.id}/messages/${edits[i].seq}`, { key: author.key, json: { content: `edited ${i}` } }).then(ok)],
+    ["GET /api/rooms/:id/messages/:seq/thread", () => api("GET", `/api/rooms/${convRoom.id}/messages/${root.seq}/thread`).then(ok)],
+    ["POST /api/rooms/:id/typing (no stream of the caller)", () => api("POST", `/api/rooms/${convRoom.id}/typing`, { key: stranger.key }).then((r) => ok(r, 204))],
+  ];
+  for (const [label, op] of exact) {
+    const { requests } = await measure(label, op, { settle: label.startsWith("GET") ? 30 : SETTLE_MS });
+    assert.equal(requests, 1, `${label}: ${requests} requests`);
+  }
+  // With streams open, the room's hub vouches for their bots and knows the room public.
+  const streams = [];
+  for (const bot of [reactor, ...typers]) {
+    const stream = await openStream(`/api/rooms/${convRoom.id}/ws`, { key: bot.key });
+    await stream.next((f) => f.type === "ready");
+    streams.push(stream);
+  }
+  const free = [
+    ["POST /api/rooms/:id/typing (the caller streams the room)", (i) => api("POST", `/api/rooms/${convRoom.id}/typing`, { key: typers[i].key }).then((r) => ok(r, 204))],
+    ["GET /api/rooms/:id/presence (the caller streams the room)", () => api("GET", `/api/rooms/${convRoom.id}/presence`, { key: reactor.key }).then(ok)],
+    ["GET /api/rooms/:id/presence (anonymous, watched public room)", () => api("GET", `/api/rooms/${convRoom.id}/presence`).then(ok)],
+  ];
+  for (const [label, op] of free) {
+    const { requests } = await measure(label, op, { settle: SETTLE_MS });
+    assert.equal(requests, 0, `${label}: ${requests} requests`);
+  }
+  const seen = await streams[0].next((f) => f.type === "typing" && f.bot.id === typers[1].bot.id);
+  assert.equal(seen.room_id, convRoom.id, "the typing that cost nothing went out");
+  for (const stream of streams) stream.close();
+});
+
 test("every API answer says where its time went (Server-Timing: storage, total)", async () => {
   const timing = (res) => {
     const header = res.headers.get("server-timing");

@@ -45,11 +45,19 @@ const ROUTES = [
   ["POST", "/api/rooms/{id}/join"],
   ["POST", "/api/rooms/{id}/leave"],
   ["GET", "/api/rooms/{id}/ws"],
+  ["PATCH", "/api/rooms/{id}/messages/{seq}"],
+  ["PUT", "/api/rooms/{id}/messages/{seq}/reactions/{emoji}"],
+  ["DELETE", "/api/rooms/{id}/messages/{seq}/reactions/{emoji}"],
+  ["GET", "/api/rooms/{id}/messages/{seq}/reactions/{emoji}"],
+  ["GET", "/api/rooms/{id}/messages/{seq}/thread"],
+  ["POST", "/api/rooms/{id}/typing"],
+  ["GET", "/api/rooms/{id}/presence"],
   ["POST", "/api/rooms/{id}/messages/{seq}/report"],
   ["GET", "/api/stats"],
   ["POST", "/api/admin/bots/{name}/ban"],
   ["POST", "/api/admin/bots/{name}/unban"],
   ["DELETE", "/api/admin/rooms/{id}/messages/{seq}"],
+  ["GET", "/api/admin/rooms/{id}/messages/{seq}/history"],
   ["DELETE", "/api/admin/rooms/{id}"],
   ["GET", "/api/admin/reports"],
   ["GET", "/api/admin/audit"],
@@ -60,14 +68,14 @@ const ROUTES = [
 const isAdmin = (path) => path.startsWith("/api/admin/");
 
 /** POST routes that take no body. */
-const BODILESS = new Set(["/api/bots/me/rotate-key", "/api/bots/me/webhook/test", "/api/bots/me/webhook/rotate-secret", "/api/rooms/{id}/join", "/api/rooms/{id}/leave", "/api/admin/bots/{name}/unban"]);
+const BODILESS = new Set(["/api/bots/me/rotate-key", "/api/bots/me/webhook/test", "/api/bots/me/webhook/rotate-secret", "/api/rooms/{id}/join", "/api/rooms/{id}/leave", "/api/rooms/{id}/typing", "/api/admin/bots/{name}/unban"]);
 
 test("the route list above is the router's table (src/routes/table.rs)", async () => {
   const { readFile } = await import("node:fs/promises");
   const source = await readFile(new URL("../../src/routes/table.rs", import.meta.url), "utf8");
   const table = /pub const ROUTES[^=]*= &\[([\s\S]*?)\n\];/.exec(source);
   assert.ok(table, "src/routes/table.rs has a ROUTES table");
-  const routes = [...table[1].matchAll(/^\s*(get|put|post|delete)\("([^"]+)"/gm)].map(([, method, path]) => [
+  const routes = [...table[1].matchAll(/^\s*(get|put|patch|post|delete)\("([^"]+)"/gm)].map(([, method, path]) => [
     method.toUpperCase(),
     path.replace(/:(\w+)/g, "{$1}"),
   ]);

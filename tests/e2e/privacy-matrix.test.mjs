@@ -30,6 +30,11 @@ const EXPECTED = {
     removed: { status: 200, members: true }, rotated: 401,
   },
   "GET public messages": { member: 200, outsider: 200, anonymous: 200, removed: 200, rotated: 401 },
+  "GET private thread": { member: { status: 200, secret: true }, outsider: 403, anonymous: 403, removed: 403, rotated: 401 },
+  "GET private reactions (who)": { member: 200, outsider: 403, anonymous: 403, removed: 403, rotated: 401 },
+  "GET private presence": { member: 200, outsider: 403, anonymous: 403, removed: 403, rotated: 401 },
+  "GET public thread": { member: 200, outsider: 200, anonymous: 200, removed: 200, rotated: 401 },
+  "GET public presence": { member: 200, outsider: 200, anonymous: 200, removed: 200, rotated: 401 },
   "GET room list (all)": { member: 200, outsider: 200, anonymous: 200, removed: 200, rotated: 200 },
   "GET room list (private)": { member: 200, outsider: 200, anonymous: 200, removed: 200, rotated: 200 },
   "GET room list (public)": { member: 200, outsider: 200, anonymous: 200, removed: 200, rotated: 200 },
@@ -79,6 +84,8 @@ before(async () => {
   await post(member, privateRoom.id, `the code word is ${secret}`);
   await post(member, privateRoom.id, `again: ${secret} @${outsider.bot.name}`, { reply_to: 1 });
   await post(outsider, publicRoom.id, "nothing to hide here");
+  const reacted = await api("PUT", `/api/rooms/${privateRoom.id}/messages/1/reactions/${encodeURIComponent("👀")}`, { key: member.key });
+  assert.equal(reacted.status, 200, reacted.text);
   for (const bot of [member, removed, rotated]) await api("POST", `/api/rooms/${publicRoom.id}/join`, { key: bot.key });
   assert.equal((await api("POST", `/api/rooms/${privateRoom.id}/leave`, { key: removed.key })).status, 200);
   const newKey = await api("POST", "/api/bots/me/rotate-key", { key: rotated.key });
@@ -97,6 +104,11 @@ const PATHS = () => ({
   "GET private messages (before, limit=1)": `/api/rooms/${privateRoom.id}/messages?before=3&limit=1`,
   "GET public room": `/api/rooms/${publicRoom.id}`,
   "GET public messages": `/api/rooms/${publicRoom.id}/messages`,
+  "GET private thread": `/api/rooms/${privateRoom.id}/messages/1/thread`,
+  "GET private reactions (who)": `/api/rooms/${privateRoom.id}/messages/1/reactions/${encodeURIComponent("👀")}`,
+  "GET private presence": `/api/rooms/${privateRoom.id}/presence`,
+  "GET public thread": `/api/rooms/${publicRoom.id}/messages/1/thread`,
+  "GET public presence": `/api/rooms/${publicRoom.id}/presence`,
   "GET room list (all)": "/api/rooms/list",
   "GET room list (private)": "/api/rooms/list?visibility=private",
   "GET room list (public)": "/api/rooms/list?visibility=public",
@@ -143,7 +155,8 @@ test("REST: every read path, for every viewer, answers as the table says and lea
       }
       if (viewer !== "member") {
         const roomScoped = !["GET directory", "GET global info"].includes(label);
-        assertNothingPrivate(res.text, where, { viewer, roomScoped: roomScoped && label !== "GET public room" && label !== "GET public messages" });
+        const publicRead = label.startsWith("GET public");
+        assertNothingPrivate(res.text, where, { viewer, roomScoped: roomScoped && !publicRead });
         if (!roomScoped) assert.ok(!res.text.includes(privateRoom.id), `${where} ties bots to the private room`);
       }
       // Lists show the private room as metadata only, to everyone.

@@ -225,6 +225,24 @@ local function inbox_add(bot_id, kind, room, msg_seq, by_id, cap)
   return seq
 end
 
+-- The bots the `@names` in ARGV[from..] name, in the order written: each registered
+-- bot once, the first 20 at most. Returns {{id, name}...}.
+local function resolve_mentions(from)
+  local found, seen = {}, {}
+  for i = from, #ARGV do
+    if #found >= 20 then break end
+    local id = redis.call('GET', K.name(ARGV[i]))
+    if id and not seen[id] then
+      local name = bot_name(id)
+      if name then
+        seen[id] = true
+        table.insert(found, {id = id, name = name})
+      end
+    end
+  end
+  return found
+end
+
 -- Whether `bot_id` wants items from `by_id` (it has not blocked it).
 local function accepts_from(bot_id, by_id)
   return redis.call('SISMEMBER', K.blocks(bot_id), by_id) == 0
@@ -289,25 +307,91 @@ local function inbox_page(bot_id, after, limit)
   return items, has_more
 end
 
+-- MESSAGES as stored: JSON text in the room's log, scored by seq, served verbatim.
+
+-- A message table (decoded from its JSON) as JSON text, in the post script's field
+-- order: id, room_id, seq, bot, content, created_at, reply_to, mentions, then edited_at,
+-- reactions and deleted when present. cjson would order fields by chance.
+local function message_json(m)
+  local mentions = {}
+  for _, name in ipairs(m.mentions or {}) do table.insert(mentions, cjson.encode(name)) end
+  local parts = {'{"id":', cjson.encode(m.id), ',"room_id":', cjson.encode(m.room_id),
+    ',"seq":', string.format('%d', m.seq), ',"bot":{"id":', cjson.encode(m.bot.id),
+    ',"name":', cjson.encode(m.bot.name), '},"content":', cjson.encode(m.content),
+    ',"created_at":', cjson.encode(m.created_at), ',"reply_to":',
+    (m.reply_to == nil or m.reply_to == cjson.null) and 'null' or string.format('%d', m.reply_to),
+    ',"mentions":[', table.concat(mentions, ','), ']'}
+  if m.edited_at and m.edited_at ~= cjson.null then
+    table.insert(parts, ',"edited_at":' .. cjson.encode(m.edited_at))
+  end
+  if m.reactions and #m.reactions > 0 then
+    local chips = {}
+    for _, r in ipairs(m.reactions) do
+      table.insert(chips, '{"emoji":' .. cjson.encode(r.emoji) .. ',"count":' .. string.format('%d', r.count) .. '}')
+    end
+    table.insert(parts, ',"reactions":[' .. table.concat(chips, ',') .. ']')
+  end
+  if m.deleted then table.insert(parts, ',"deleted":true') end
+  table.insert(parts, '}')
+  return table.concat(parts)
+end
+
+-- The stored JSON of message `seq` of a room, or nil.
+local function stored_message(room_id, seq)
+  return redis.call('ZRANGEBYSCORE', K.log(room_id), seq, seq)[1]
+end
+
+-- Replaces message `seq` in the room's log with `json`.
+local function replace_message(room_id, seq, json)
+  redis.call('ZREMRANGEBYSCORE', K.log(room_id), seq, seq)
+  redis.call('ZADD', K.log(room_id), seq, json)
+end
+
+-- The lexical prefix of one message's entries in the room's reaction set.
+local function reaction_prefix(seq)
+  return string.format('%012d', seq) .. '|'
+end
+
+-- Forgets who reacted to, and the earlier versions of, messages seq `from`..`to`.
+local function forget_extras(room_id, from, to)
+  redis.call('ZREMRANGEBYLEX', K.reacts(room_id), '[' .. reaction_prefix(from),
+    '(' .. reaction_prefix(to + 1))
+  redis.call('ZREMRANGEBYSCORE', K.edits(room_id), from, to)
+end
+
+-- The live room `room_id` and its message `seq` as `bot_id` (nil: anonymous) may reach
+-- them: the room must be live, a private one needs membership (`doing` ends the
+-- refusal: 'read it', 'react in it'), and the message must still be in the history.
+-- Returns room, stored JSON; or nil, nil, the refusal.
+local function room_message(room_id, seq, bot_id, doing)
+  local room = load_room(room_id)
+  if not room then return nil, nil, room_not_found(room_id) end
+  if room.visibility == 'private' and not is_member(room, bot_id) then
+    return nil, nil, fail('forbidden', 'This room is private; only its members may ' .. doing .. '.')
+  end
+  local stored = stored_message(room_id, seq)
+  if not stored then
+    return nil, nil, fail('not_found', 'No message with seq ' .. seq .. ' in room ' .. room_id ..
+      ' (the room has ' .. (room.seq or 0) .. ' messages; older ones leave its kept history).')
+  end
+  return room, stored
+end
+
 -- MODERATION.
 
 -- The stored JSON of one message, a tombstone kept where it was: same id, seq, author,
--- time and reply_to; no content, no mentions; "deleted": true. Built field by field in
--- the post script's order. Returns the tombstone, or nil when the room's log no longer
--- has the message (or it is a tombstone already: then `already` is true).
+-- time and reply_to; no content, no mentions, no reactions, no edits; "deleted": true.
+-- Returns the tombstone, or nil when the room's log no longer has the message (or it
+-- is a tombstone already: then `already` is true).
 local function tombstone(room_id, seq)
-  local log = K.log(room_id)
-  local stored = redis.call('ZRANGEBYSCORE', log, seq, seq)[1]
+  local stored = stored_message(room_id, seq)
   if not stored then return nil end
   local m = cjson.decode(stored)
   if m.deleted then return stored, true end
-  local reply = m.reply_to == cjson.null and 'null' or tostring(m.reply_to)
-  local json = '{"id":' .. cjson.encode(m.id) .. ',"room_id":' .. cjson.encode(m.room_id) ..
-    ',"seq":' .. seq .. ',"bot":{"id":' .. cjson.encode(m.bot.id) .. ',"name":' ..
-    cjson.encode(m.bot.name) .. '},"content":"","created_at":' .. cjson.encode(m.created_at) ..
-    ',"reply_to":' .. reply .. ',"mentions":[],"deleted":true}'
-  redis.call('ZREMRANGEBYSCORE', log, seq, seq)
-  redis.call('ZADD', log, seq, json)
+  m.content, m.mentions, m.edited_at, m.reactions, m.deleted = '', {}, nil, nil, true
+  local json = message_json(m)
+  replace_message(room_id, seq, json)
+  forget_extras(room_id, seq, seq)
   inbox_remove(room_id, seq, seq)
   return json, false
 end

@@ -24,6 +24,11 @@
 --                                 removed: hubs compare it to catch a lost removal)
 --   cc:room:{id}:members   zset   bot id -> joined at (ms)
 --   cc:room:{id}:log       zset   message JSON scored by seq
+--   cc:room:{id}:reacts    zset   who reacted how: "<message seq, 12 digits>|<emoji>|<bot id>",
+--                                 all scored 0 so one message's (and one emoji's) are a
+--                                 lexical range; the counts live in the message JSON
+--   cc:room:{id}:edits     zset   earlier versions of edited messages, scored by seq, each
+--                                 JSON {v, content, at}: what operators read as history
 --   cc:room:{id}:inboxed   zset   "bot id|item seq" of the inbox items the room made,
 --                                 scored by message seq (+inf for invites): purged with
 --                                 the room, trimmed with its history
@@ -67,6 +72,8 @@ function K.log(id) return 'cc:room:' .. id .. ':log' end
 function K.bot_streams(id) return 'cc:bot:' .. id .. ':streams' end
 function K.inbox(id) return 'cc:bot:' .. id .. ':inbox' end
 function K.blocks(id) return 'cc:bot:' .. id .. ':blocks' end
+function K.reacts(room_id) return 'cc:room:' .. room_id .. ':reacts' end
+function K.edits(room_id) return 'cc:room:' .. room_id .. ':edits' end
 function K.inboxed(room_id) return 'cc:room:' .. room_id .. ':inboxed' end
 function K.posts(id) return 'cc:bot:' .. id .. ':posts' end
 function K.ended(room_id) return 'cc:ended:' .. room_id end

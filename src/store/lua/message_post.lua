@@ -35,17 +35,10 @@ end
 
 -- Mentions, in the order written; each resolved bot is addressed once.
 local mentions, addressed, order = {}, {}, {}
-for i = 13, #ARGV do
-  if #mentions >= 20 then break end
-  local id = redis.call('GET', K.name(ARGV[i]))
-  if id and not addressed[id] then
-    local name = bot_name(id)
-    if name then
-      table.insert(mentions, '"' .. name .. '"')
-      addressed[id] = 'mention'
-      table.insert(order, id)
-    end
-  end
+for _, bot in ipairs(resolve_mentions(13)) do
+  table.insert(mentions, '"' .. bot.name .. '"')
+  addressed[bot.id] = 'mention'
+  table.insert(order, bot.id)
 end
 -- A reply reaches the replied-to message's author (a reply that also mentions is a reply).
 if reply_to ~= '' then
@@ -66,6 +59,7 @@ local message = '{"id":"' .. message_id .. '","room_id":"' .. room_id .. '","seq
 redis.call('ZADD', K.log(room_id), seq, message)
 redis.call('ZREMRANGEBYRANK', K.log(room_id), 0, -(cap + 1))
 redis.call('ZREMRANGEBYSCORE', K.inboxed(room_id), '-inf', seq - cap)
+if seq > cap then forget_extras(room_id, 0, seq - cap) end
 redis.call('HSET', K.room(room_id), 'last_message_at', NOW)
 redis.call('SET', duplicate, seq, 'PX', duplicate_window)
 redis.call('ZADD', K.posts(bot_id), NOW, room_id .. '|' .. seq)

@@ -12,7 +12,8 @@ end
 local owner = redis.call('HGET', K.room(room_id), 'created_by_id')
 if owner then redis.call('ZREM', K.bot_owned(owner), room_id) end
 inbox_remove(room_id, '-inf', '+inf')
-redis.call('DEL', K.room(room_id), K.members(room_id), K.log(room_id), K.inboxed(room_id))
+redis.call('DEL', K.room(room_id), K.members(room_id), K.log(room_id), K.inboxed(room_id),
+  K.reacts(room_id), K.edits(room_id))
 redis.call('ZREM', K.rooms_active, room_id)
 redis.call('ZREM', K.rooms_active_by('public'), room_id)
 redis.call('ZREM', K.rooms_active_by('private'), room_id)

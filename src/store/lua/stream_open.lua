@@ -2,7 +2,8 @@
 -- sends its key has the room recorded among its streams, so the hubs holding its
 -- sockets can be told when the key stops working; at most MAX_STREAM_ROOMS live rooms.
 -- ARGV: now, key HMAC or '', room id, client address, read limit, read window ms.
--- Returns {room, is member (1/0), caller bot id or '', membership version}.
+-- Returns {room, is member (1/0), caller bot id or '', membership version, caller name
+-- or ''}.
 local MAX_STREAM_ROOMS = 200
 local room_id, client = ARGV[3], ARGV[4]
 local bot_id, refused = optional_caller()
@@ -23,4 +24,5 @@ if bot_id then
   touch_in(room, bot_id)
 end
 rate_count()
-return ok({room_out(room), is_member(room, bot_id) and 1 or 0, bot_id or '', mver(room)})
+return ok({room_out(room), is_member(room, bot_id) and 1 or 0, bot_id or '', mver(room),
+  bot_id and bot_name(bot_id) or ''})
