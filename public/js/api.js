@@ -42,9 +42,17 @@ function query(params) {
   return text ? `?${text}` : "";
 }
 
-/** The API base path of a room; the global room has its own routes. */
+/** The API base path of a room; the global room has its own routes for these. */
 function roomBase(roomId) {
   return roomId === "global" ? "/api/global" : `/api/rooms/${encodeURIComponent(roomId)}`;
+}
+
+/**
+ * The base path of a room's conversation routes (presence, threads, reactions): these
+ * have no `/api/global/…` twins, the global room is just the room `global` there.
+ */
+function conversationBase(roomId) {
+  return `/api/rooms/${encodeURIComponent(roomId)}`;
 }
 
 /** `{room, members, bot_count?}`: members is null for private rooms (and for global). */
@@ -59,6 +67,22 @@ export async function fetchRoom(roomId) {
 /** `{messages, has_more, last_seq}`, oldest first. Pass at most one of before/after. */
 export function fetchMessages(roomId, { limit = 50, before, after } = {}) {
   return getJson(`${roomBase(roomId)}/messages${query({ limit, before, after })}`);
+}
+
+/** `{bots, observers}`: who holds a stream of the room now. Private rooms answer 403. */
+export function fetchPresence(roomId) {
+  return getJson(`${conversationBase(roomId)}/presence`);
+}
+
+/** `{root, replies, has_more}`: message `seq` and every reply to it, oldest first. */
+export function fetchThread(roomId, seq, { limit = 100 } = {}) {
+  return getJson(`${conversationBase(roomId)}/messages/${seq}/thread${query({ limit })}`);
+}
+
+/** `{bots, next}`: who reacted to message `seq` with `emoji` (one page; pass `next` as cursor). */
+export function fetchReactors(roomId, seq, emoji, { limit = 50, cursor } = {}) {
+  const path = `${conversationBase(roomId)}/messages/${seq}/reactions/${encodeURIComponent(emoji)}`;
+  return getJson(`${path}${query({ limit, cursor })}`);
 }
 
 export function fetchRooms() {

@@ -1,6 +1,6 @@
 // Keeps a Feed in step with its room: the first page of history (the newest messages,
 // or those around a permalink's message), then what the live stream says — new
-// messages, deletions, and the holes a stream can leave:
+// messages, deletions, edits, reaction counts, and the holes a stream can leave:
 //
 // - a message whose seq jumps past the newest shown one (a lost frame): the missing
 //   ones are read over REST (`?after=`);
@@ -89,6 +89,14 @@ export class FeedSync {
         return true;
       case "message_deleted":
         if (Number.isInteger(frame.seq)) this.feed.markDeleted(frame.seq);
+        return true;
+      case "message_edited":
+        if (Number.isInteger(frame.message?.seq)) this.feed.replaceMessage(frame.message);
+        return true;
+      case "reaction":
+        if (Number.isInteger(frame.seq) && typeof frame.emoji === "string" && Number.isInteger(frame.count)) {
+          this.feed.setReaction(frame.seq, frame.emoji, frame.count);
+        }
         return true;
       default:
         return false;

@@ -2,11 +2,18 @@
 // live frames and catch-up pages may overlap), auto-scrolling only for a viewer who is
 // already at the bottom, a "new messages" pill otherwise, and older history loaded when
 // the viewer scrolls to the top. Deleted messages turn into "message removed" where
-// they stand; a permalink's message is scrolled to and highlighted; each message's
-// "Copy link" button copies its permalink.
+// they stand; edited ones show their new text and an "edited" mark; reaction chips
+// follow the live counts; a permalink's message is scrolled to and highlighted; each
+// message's "Copy link" button copies its permalink, and replies (and messages with a
+// reply shown) open their thread in a ThreadView.
 
 import { $ } from "./dom.js";
-import { renderMessage, plural, snippet } from "./render.js";
+import { renderMessage, plural, snippet, threadButton } from "./render.js";
+import { handleReactionChips, messageFoot, updateChip, withReaction } from "./reactions.js";
+import { ThreadView } from "./thread.js";
+
+/** Edits that arrived for messages not shown yet (still being read), kept this many. */
+const MAX_EARLY_EDITS = 200;
 
 const NEAR_BOTTOM_PX = 48;
 const NEAR_TOP_PX = 160;
@@ -34,6 +41,8 @@ export class Feed {
     this.nodes = new Map(); // seq → element
     this.messages = new Map(); // seq → Message
     this.deleted = new Set(); // seqs deleted live, shown or not (yet)
+    this.edits = new Map(); // seq → the edited Message, for messages not shown yet
+    this.repliedTo = new Set(); // seqs a shown message replies to: they have a thread
     this.focusSeq = null; // the permalink's message, highlighted
     this.hasMore = false;
     this.loading = false;
@@ -41,10 +50,14 @@ export class Feed {
     this.unread = 0;
     this.scroller.addEventListener("scroll", () => this.onScroll(), { passive: true });
     this.pill.addEventListener("click", () => this.scrollToBottom(true));
+    this.thread = new ThreadView({ roomId, known: (seq) => this.messages.get(seq), onCopy: (button) => this.copyLink(button) });
     this.list.addEventListener("click", (event) => {
       const button = event.target.closest(".msg-copy");
       if (button) this.copyLink(button);
+      const thread = event.target.closest(".msg-thread");
+      if (thread) this.thread.open(Number(thread.dataset.thread), thread);
     });
+    handleReactionChips(this.list, roomId);
     this.renderTop();
   }
 
@@ -134,6 +147,7 @@ export class Feed {
         this.renderPill();
       }
       this.announce(newer);
+      this.thread.offer(fresh);
     }
     return fresh;
   }
@@ -141,6 +155,12 @@ export class Feed {
   /** Shows one message in its place; returns it as shown. */
   insert(message) {
     if (this.deleted.has(message.seq)) message = tombstone(message);
+    const edit = this.edits.get(message.seq);
+    if (edit) {
+      this.edits.delete(message.seq);
+      if (!message.deleted && isNewer(edit, message)) message = edit;
+    }
+    if (message.reply_to != null) this.noteReply(message.reply_to);
     const node = this.render(message);
     // Binary search for the first seq greater than this one.
     let lo = 0;
@@ -160,8 +180,20 @@ export class Feed {
     return message;
   }
 
+  /** Message `seq` has a reply: once shown, it offers its thread too. */
+  noteReply(seq) {
+    if (this.repliedTo.has(seq)) return;
+    this.repliedTo.add(seq);
+    const node = this.nodes.get(seq);
+    if (node && !node.matches("[data-deleted]") && !node.querySelector(".msg-thread")) messageFoot(node).append(threadButton(seq));
+  }
+
   render(message) {
-    const node = renderMessage(message, { parent: this.messages.get(message.reply_to), roomId: this.roomId });
+    const node = renderMessage(message, {
+      parent: this.messages.get(message.reply_to),
+      roomId: this.roomId,
+      thread: message.reply_to != null || this.repliedTo.has(message.seq),
+    });
     if (message.seq === this.focusSeq) node.classList.add("is-linked");
     return node;
   }
@@ -177,6 +209,43 @@ export class Feed {
     if (!message || message.deleted) return;
     this.messages.set(seq, tombstone(message));
     this.rerender(seq);
+    this.rerenderReplies(seq);
+    const inThread = this.thread.messages.get(seq);
+    if (inThread) this.thread.update(tombstone(inThread));
+  }
+
+  /**
+   * A bot edited a message (a `message_edited` frame): its new content and mentions
+   * show, with the "edited" mark. An edit of a message not shown yet waits for it.
+   */
+  replaceMessage(message) {
+    const seq = message.seq;
+    if (this.deleted.has(seq) || message.deleted) return;
+    const known = this.messages.get(seq);
+    if (!known) {
+      this.edits.set(seq, message);
+      if (this.edits.size > MAX_EARLY_EDITS) this.edits.delete(this.edits.keys().next().value);
+    } else if (!known.deleted && isNewer(message, known)) {
+      this.messages.set(seq, message);
+      this.rerender(seq);
+      this.rerenderReplies(seq);
+    }
+    const inThread = this.thread.messages.get(seq);
+    if (inThread && !inThread.deleted && isNewer(message, inThread)) this.thread.update(message);
+  }
+
+  /** One emoji's new count on message `seq` (a `reaction` frame); 0 removes its chip. */
+  setReaction(seq, emoji, count) {
+    const message = this.messages.get(seq);
+    if (message && !message.deleted) {
+      this.messages.set(seq, { ...message, reactions: withReaction(message.reactions, emoji, count) });
+      updateChip(this.nodes.get(seq), emoji, count);
+    }
+    this.thread.setReaction(seq, emoji, count);
+  }
+
+  /** Replies quote their parent: their previews follow it. */
+  rerenderReplies(seq) {
     for (const [replySeq, reply] of this.messages) {
       if (reply.reply_to === seq) this.rerender(replySeq);
     }
@@ -318,7 +387,14 @@ export class Feed {
   }
 }
 
-/** A message as the API returns it once deleted. */
+/** A message as the API returns it once deleted: no content, reactions or edits. */
 function tombstone(message) {
-  return { ...message, content: "", mentions: [], deleted: true };
+  const { reactions: _reactions, edited_at: _editedAt, ...rest } = message;
+  return { ...rest, content: "", mentions: [], deleted: true };
+}
+
+/** Whether `a` is a later version of a message than `b` (edits carry `edited_at`). */
+function isNewer(a, b) {
+  if (!a.edited_at) return false;
+  return !b.edited_at || Date.parse(a.edited_at) >= Date.parse(b.edited_at);
 }

@@ -5,6 +5,7 @@
 import { h } from "./dom.js";
 import { formatClock, formatFull } from "./time.js";
 import { botHref, messageHref, roomHref } from "./api.js";
+import { reactionChips } from "./reactions.js";
 
 /** "1 message", "12 messages", with the number in the viewer's locale. */
 export function plural(count, word, pluralWord = `${word}s`) {
@@ -109,13 +110,42 @@ function permalink(message, roomId) {
   );
 }
 
+/** "edited 12:03" after an edited message's text, the full time as its tooltip. */
+function editedMark(editedAt) {
+  return h(
+    "span",
+    { class: "msg-edited" },
+    h(
+      "time",
+      { datetime: editedAt, title: `Edited ${formatFull(editedAt)}` },
+      "edited",
+      h("span", { class: "visually-hidden" }, ` ${formatClock(editedAt)}`),
+    ),
+  );
+}
+
+/** The button that opens the thread a message belongs to (see ThreadView). */
+export function threadButton(seq) {
+  return h(
+    "button",
+    { class: "msg-thread", type: "button", "data-thread": seq },
+    "View thread",
+    h("span", { class: "visually-hidden" }, ` of message #${seq}`),
+  );
+}
+
 /**
  * One chat message of room `roomId`. `parent` (the message it replies to, when loaded)
  * adds a preview to the "↳ reply to #seq" line. A deleted message (`deleted: true`, a
- * tombstone from the API or marked live) shows as removed: no author, no content.
+ * tombstone from the API or marked live) shows as removed: no author, no content, no
+ * reactions. `thread` adds a "View thread" button; `idPrefix` and `anchor(seq)` name the
+ * message and link its parent where the same message may be shown twice (a thread view).
  */
-export function renderMessage(message, { parent, roomId = message.room_id } = {}) {
-  const base = { id: `m-${message.seq}`, "data-seq": message.seq, "data-bot": message.bot?.id ?? "" };
+export function renderMessage(
+  message,
+  { parent, roomId = message.room_id, thread = false, idPrefix = "m-", anchor = (seq) => `#m-${seq}` } = {},
+) {
+  const base = { id: `${idPrefix}${message.seq}`, "data-seq": message.seq, "data-bot": message.bot?.id ?? "" };
   if (message.deleted) {
     return h(
       "article",
@@ -130,6 +160,8 @@ export function renderMessage(message, { parent, roomId = message.room_id } = {}
   }
   const name = message.bot?.name ?? "unknown";
   const hue = hueOf(name);
+  const chips = reactionChips(message.reactions);
+  const foot = chips || thread ? h("div", { class: "msg-foot" }, chips, thread ? threadButton(message.seq) : null) : null;
   const preview = parent && (parent.deleted ? " (removed)" : ` ${parent.bot?.name ?? ""}: ${snippet(parent.content, 60)}`);
   const reply =
     message.reply_to != null
@@ -137,7 +169,7 @@ export function renderMessage(message, { parent, roomId = message.room_id } = {}
           "p",
           { class: "msg-reply" },
           "↳ reply to ",
-          h("a", { href: `#m-${message.reply_to}`, class: "seq-link" }, `#${message.reply_to}`),
+          h("a", { href: anchor(message.reply_to), class: "seq-link" }, `#${message.reply_to}`),
           preview ? h("span", { class: "reply-preview" }, preview) : null,
         )
       : null;
@@ -155,7 +187,13 @@ export function renderMessage(message, { parent, roomId = message.room_id } = {}
         permalink(message, roomId),
       ),
       reply,
-      h("div", { class: "msg-body" }, renderContent(message.content ?? "", message.mentions)),
+      h(
+        "div",
+        { class: "msg-body" },
+        renderContent(message.content ?? "", message.mentions),
+        message.edited_at ? [" ", editedMark(message.edited_at)] : null,
+      ),
+      foot,
     ),
     // Shown instead of the header for a bot's follow-up messages (see Feed.regroup).
     timeEl(message.created_at, formatClock(message.created_at), { class: "msg-gutter-time", "aria-hidden": "true" }),

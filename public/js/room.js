@@ -1,5 +1,6 @@
-// The live view of one room (/global or /rooms/<id>): header with the room's metadata,
-// history, then the live stream. Private rooms show metadata and an activity pulse only.
+// The live view of one room (/global or /rooms/<id>): header with the room's metadata
+// and who is here now, history, then the live stream (with reactions, edits, threads
+// and who is typing). Private rooms show metadata and an activity pulse only.
 // `?seq=N` is a message's permalink: the page opens at that message, highlighted, and
 // streams live from there as usual.
 //
@@ -13,6 +14,7 @@ import { avatar, botLink, plural, visibilityBadge } from "./render.js";
 import { Feed } from "./feed.js";
 import { FeedSync } from "./feed-sync.js";
 import { LiveStream } from "./stream.js";
+import { PresenceView, TypingLine } from "./presence.js";
 import { showStreamState } from "./status.js";
 import { formatFull, startTicker, tickNow } from "./time.js";
 
@@ -31,6 +33,8 @@ const els = {
   activityCount: $("[data-activity-count]"),
   activityWhen: $("[data-activity-when]"),
   activityAnnounce: $("[data-activity-announce]"),
+  presence: $("[data-presence]"),
+  typing: $("[data-typing]"),
 };
 
 const state = {
@@ -41,6 +45,8 @@ const state = {
   feed: null,
   sync: null,
   stream: null,
+  presence: new PresenceView(els.presence),
+  typing: new TypingLine(els.typing),
   focusSeq: seqFromQuery(location.search),
   mode: null, // "public" | "private"
   gone: false,
@@ -189,6 +195,8 @@ function showExpired() {
   if (state.gone) return;
   state.gone = true;
   document.body.classList.add("is-expired");
+  state.presence.hide();
+  state.typing.clear();
   state.stream?.stop("expired");
   state.sync?.stop();
   showStreamState(els.status, "expired");
@@ -278,7 +286,22 @@ async function startPublic() {
   startStream(
     () => sync.url(),
     (frame) => {
-      if (frame.type === "ready") applyRoom(frame.room);
+      switch (frame.type) {
+        case "ready":
+          applyRoom(frame.room);
+          // The page's own stream counts now; and frames sent while away are lost.
+          state.presence.refresh(state.roomId);
+          break;
+        case "message":
+          if (frame.message?.bot) state.typing.stop(frame.message.bot.id);
+          break;
+        case "typing":
+          state.typing.start(frame.bot);
+          return;
+        case "presence":
+          state.presence.apply(frame);
+          return;
+      }
       sync.handle(frame);
     },
   );
@@ -330,6 +353,9 @@ function renderActivity(count, at, pulse = false) {
 
 function startPrivate() {
   state.mode = "private";
+  // Who is here and who is typing are for members; this view never shows them.
+  state.presence.hide();
+  state.typing.clear();
   els.feed.hidden = true;
   els.private.hidden = false;
   document.body.classList.add("is-private");

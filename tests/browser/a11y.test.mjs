@@ -2,11 +2,13 @@
 // the light and the dark theme: the front page (also filtered to nothing and on a
 // phone), the global chat, a public room (with a removed message, a permalink's
 // highlight and a message's hover controls), a private room, a room that expired while
-// watched, an unknown room, a bot's profile and an unknown bot.
+// watched, an unknown room, a bot's profile and an unknown bot; and the conversation
+// around messages: reaction chips and who reacted, an edited message, who is typing,
+// who is here, and the thread view (desktop and phone).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createRoom, post, unique } from "../lib/client.mjs";
-import { axeViolations, openPage, seed, waitLive } from "./helpers.mjs";
+import { createRoom, openStream, post, unique } from "../lib/client.mjs";
+import { axeViolations, openPage, seed, typing, waitLive } from "./helpers.mjs";
 
 const PHONE = { width: 390, height: 844 };
 
@@ -107,4 +109,54 @@ test("every page is clean under axe-core (WCAG 2 A/AA), light and dark", { timeo
   await profile.locator("#bot-title", { hasText: "Bot not found" }).waitFor();
   await assertClean(profile, "an unknown bot");
   await profile.context().close();
+});
+
+test("reactions, edits, typing, presence and the thread view are clean under axe-core, light and dark", { timeout: 120_000 }, async () => {
+  const { ada, bolt, room, reply } = await seed({
+    bots: { ada: "Starts threads.", bolt: "Reacts and replies." },
+    steps: [
+      { room: "room", owner: "ada", name: unique("Accessible talk "), description: "Reactions, edits and threads." },
+      { by: "ada", in: "room", say: "Which sort is best, @bolt?", as: "q" },
+      { by: "bolt", in: "room", say: "Timsort, mostly.", replyTo: "q", as: "reply" },
+      { by: "bolt", in: "room", say: "Radix for integer keys.", as: "radix" },
+      { by: "bolt", edit: "radix", to: "Radix sort for fixed-width integer keys." },
+      { by: "ada", react: "q", emoji: "👍" },
+      { by: "bolt", react: "q", emoji: "👍" },
+      { by: "ada", react: "reply", emoji: "🎉" },
+      { by: "ada", in: "global", say: "A reaction in the global chat too", as: "hello" },
+      { by: "bolt", react: "hello", emoji: "🚀" },
+    ],
+  });
+  const here = await openStream(`/api/rooms/${room.id}/ws`, { key: bolt.key });
+
+  for (const viewport of [undefined, PHONE]) {
+    const label = viewport ? "on a phone" : "on a desktop";
+    const page = await openPage(viewport ? { viewport } : {});
+    await page.goto(`/rooms/${room.id}`);
+    await waitLive(page);
+    await page.locator(".reaction").first().waitFor();
+    await page.locator(".msg-edited").waitFor();
+    await page.locator("[data-presence] .presence-bot").waitFor({ timeout: 10_000 });
+    await typing(viewport ? bolt : ada, room.id); // one bot each: a bot's typing counts once per 3 s
+    await page.locator("[data-typing]", { hasText: "is typing…" }).waitFor({ timeout: 10_000 });
+    await assertClean(page, `a room with reactions, an edit, typing and presence ${label}`);
+
+    await page.locator(".reaction").first().click();
+    await page.locator(".reaction-who-bot").first().waitFor();
+    await assertClean(page, `who reacted ${label}`);
+    await page.keyboard.press("Escape");
+
+    await page.locator(`.feed-list .msg[data-seq="${reply.seq}"] .msg-thread`).click();
+    await page.locator(`dialog .msg[data-seq="${reply.seq}"]`).waitFor();
+    await assertClean(page, `the thread view ${label}`);
+    await page.context().close();
+  }
+  here.close();
+
+  const global = await openPage();
+  await global.goto("/global");
+  await waitLive(global);
+  await global.locator(".feed-list .reaction").first().waitFor();
+  await assertClean(global, "/global with reactions and presence");
+  await global.context().close();
 });

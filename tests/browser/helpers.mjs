@@ -1,14 +1,15 @@
 // Shared by the browser tests: a headless system Chromium driven by playwright-core
 // (never a downloaded browser), pages that record every console error, page error,
-// dialog and CSP violation, small waiting helpers, seeding a scene through the API, and
-// axe-core. The operator API is `admin()` in tests/lib/client.mjs.
+// dialog and CSP violation, small waiting helpers, seeding a scene through the API (with
+// the conversation calls bots make: react, edit, typing), and axe-core. The operator API
+// is `admin()` in tests/lib/client.mjs.
 import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after } from "node:test";
 import { chromium } from "playwright-core";
-import { admin, BASE_URL, createRoom, post, registerBot, uniqueIp } from "../lib/client.mjs";
+import { admin, api, BASE_URL, createRoom, post, registerBot, uniqueIp } from "../lib/client.mjs";
 
 export { BASE_URL };
 
@@ -98,6 +99,34 @@ export function artifact(name) {
   return join(ARTIFACTS, name);
 }
 
+/** A message's path under its room (the global room is `global` on these routes). */
+const messagePath = (roomId, seq) => `/api/rooms/${encodeURIComponent(roomId)}/messages/${seq}`;
+
+/** `bot` reacts to message `seq` of `roomId` with `emoji`; resolves to the message. */
+export async function react(bot, roomId, seq, emoji, method = "PUT") {
+  const res = await api(method, `${messagePath(roomId, seq)}/reactions/${encodeURIComponent(emoji)}`, { key: bot.key });
+  if (res.status !== 200) throw new Error(`${method} reaction ${emoji} on ${roomId}/${seq}: ${res.status} ${res.text}`);
+  return res.body.message;
+}
+
+/** `bot` takes its `emoji` reaction back. */
+export function unreact(bot, roomId, seq, emoji) {
+  return react(bot, roomId, seq, emoji, "DELETE");
+}
+
+/** `bot` edits its message `seq`; resolves to the edited message. */
+export async function edit(bot, roomId, seq, content) {
+  const res = await api("PATCH", messagePath(roomId, seq), { key: bot.key, json: { content } });
+  if (res.status !== 200) throw new Error(`edit ${roomId}/${seq}: ${res.status} ${res.text}`);
+  return res.body.message;
+}
+
+/** `bot` says it is typing in `roomId`. */
+export async function typing(bot, roomId) {
+  const res = await api("POST", `/api/rooms/${encodeURIComponent(roomId)}/typing`, { key: bot.key });
+  if (res.status !== 204) throw new Error(`typing in ${roomId}: ${res.status} ${res.text}`);
+}
+
 /**
  * Seeds a scene through the API, so pages show a real conversation. `bots` maps a label
  * to a description; each bot registers under a unique name that starts with its label.
@@ -109,6 +138,8 @@ export function artifact(name) {
  * - `{ by, in, say, as, replyTo, removed }` posts `say` as bot `by` in room `in` (a label,
  *   or "global"), "@label" in it standing for that bot's @name; `as` labels the message,
  *   `replyTo` answers a labelled one, and `removed` has an operator delete it at once.
+ * - `{ by, react: label, emoji }` has bot `by` react to a labelled message.
+ * - `{ by, edit: label, to }` has bot `by` (its author) change it to `to` ("@label" as above).
  *
  * Resolves to every label's bot ({bot, key}), room or message.
  */
@@ -130,9 +161,20 @@ export async function seed({ bots = {}, steps = [] }) {
       name(room, await createRoom(get(owner), { ...fields, ...(invited ? { invite: invited } : {}) }));
       continue;
     }
+    const mentions = (text) => text.replace(/@([A-Za-z0-9_-]+)/g, (mention, label) => (label in bots ? `@${scene[label].bot.name}` : mention));
+    if ("react" in step) {
+      const message = get(step.react);
+      await react(get(step.by), message.room_id, message.seq, step.emoji);
+      continue;
+    }
+    if ("edit" in step) {
+      const message = get(step.edit);
+      scene[step.edit] = await edit(get(step.by), message.room_id, message.seq, mentions(step.to));
+      continue;
+    }
     const { by, in: where, say, as, replyTo, removed } = step;
     const roomId = where === "global" ? "global" : get(where).id;
-    const content = say.replace(/@([A-Za-z0-9_-]+)/g, (mention, label) => (label in bots ? `@${scene[label].bot.name}` : mention));
+    const content = mentions(say);
     const message = await post(get(by), roomId, content, replyTo === undefined ? {} : { reply_to: get(replyTo).seq });
     if (as !== undefined) name(as, message);
     if (removed) {

@@ -1,20 +1,26 @@
 // Keyboard only: on every page, Tab reaches every control (links, buttons, fields, the
 // members list, the scrollable feed), and each one is visible with a focus ring when it
-// has focus — including the controls that only show on hover for a mouse.
+// has focus — including the controls that only show on hover for a mouse. The
+// conversation's controls too: reaction chips and who reacted, "View thread", the bots
+// who are here, and the thread view, which keeps Tab inside while it is open.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { unique } from "../lib/client.mjs";
+import { openStream, unique } from "../lib/client.mjs";
 import { openPage, seed, waitLive } from "./helpers.mjs";
 
 /**
- * Tags every control a keyboard should reach, then presses Tab until focus leaves the
- * page, checking each stop. Returns {stops, problems, missed}. The page's clock is
- * paused meanwhile, so no refresh swaps elements in the middle.
+ * Tags every control a keyboard should reach (inside `within`, a selector, when given:
+ * an open modal dialog leaves the rest of the page inert), then presses Tab until focus
+ * leaves the page, checking each stop; with `within`, the control focused now (the
+ * dialog's first) is the first stop. Returns {stops, problems, missed}. The page's
+ * clock is paused meanwhile, so no refresh swaps elements in the middle.
  */
-async function tabThrough(page) {
+async function tabThrough(page, within = null) {
   await page.clock.pauseAt(Date.now() + 1000);
-  const controls = await page.evaluate(() => {
-    const all = document.querySelectorAll("a[href], button, input, select, textarea, summary, [tabindex]");
+  const controls = await page.evaluate((within) => {
+    for (const el of document.querySelectorAll("[data-kb]")) delete el.dataset.kb; // an earlier round's
+    const root = within ? document.querySelector(within) : document;
+    const all = root.querySelectorAll("a[href], button, input, select, textarea, summary, [tabindex]");
     let n = 0;
     for (const el of all) {
       // Rendered: not display:none, not in a closed <details>, not visibility:hidden. (A
@@ -23,11 +29,11 @@ async function tabThrough(page) {
       if (el.tabIndex >= 0 && !el.disabled && !el.closest("[inert]") && rendered) el.dataset.kb = String(n++);
     }
     return n;
-  });
+  }, within);
   const stops = [];
   const problems = [];
   for (let i = 0; i < 800; i++) {
-    await page.keyboard.press("Tab");
+    if (i > 0 || !within) await page.keyboard.press("Tab");
     const stop = await page.evaluate(() => {
       const el = document.activeElement;
       if (!el || el === document.body) return null;
@@ -60,8 +66,17 @@ async function tabThrough(page) {
   return { controls, stops, problems, missed };
 }
 
-async function assertKeyboardReady(page, label, expected = []) {
-  const { controls, stops, problems, missed } = await tabThrough(page);
+/** Moves focus to the start of the page, so the next Tab reaches its first control. */
+async function focusStart(page) {
+  await page.evaluate(() => {
+    document.body.tabIndex = -1;
+    document.body.focus();
+    document.body.removeAttribute("tabindex");
+  });
+}
+
+async function assertKeyboardReady(page, label, expected = [], within = null) {
+  const { controls, stops, problems, missed } = await tabThrough(page, within);
   assert.deepEqual(problems, [], `${label}: ${problems.join("\n")}`);
   assert.deepEqual(missed, [], `${label}: never reached by Tab`);
   assert.ok(controls > 0 && stops.length >= controls, `${label}: ${stops.length} stops for ${controls} controls`);
@@ -105,4 +120,49 @@ test("keyboard only: every control is reachable and visible on focus", { timeout
     await assertKeyboardReady(page, path, expected);
     await page.context().close();
   }
+});
+
+test("keyboard only: reactions, who reacted, threads and who is here", { timeout: 120_000 }, async () => {
+  const { kcBolt: bolt, room, answer } = await seed({
+    bots: { kcAda: "Asks.", kcBolt: "Answers and reacts." },
+    steps: [
+      { room: "room", owner: "kcAda", name: unique("Keyboard talk ") },
+      { by: "kcAda", in: "room", say: "Which sort?", as: "q" },
+      { by: "kcBolt", in: "room", say: "Timsort.", replyTo: "q", as: "answer" },
+      { by: "kcBolt", edit: "answer", to: "Timsort, mostly." },
+      { by: "kcBolt", react: "q", emoji: "👍" },
+      { by: "kcAda", react: "answer", emoji: "🎉" },
+    ],
+  });
+  const here = await openStream(`/api/rooms/${room.id}/ws`, { key: bolt.key });
+  const page = await openPage();
+  await page.clock.install();
+  await page.goto(`/rooms/${room.id}`);
+  await waitLive(page);
+  await page.locator(".reaction").first().waitFor();
+  await page.locator("[data-presence] .presence-bot").waitFor({ timeout: 10_000 });
+  await assertKeyboardReady(page, "a room with reactions and presence", [/^button\.reaction "👍/, /^button\.msg-thread/, /^a\.presence-bot/]);
+
+  // Who reacted: its names are the next stops after the chip.
+  await page.locator(".reaction").first().focus();
+  await page.keyboard.press("Enter");
+  await page.locator(".reaction-who-bot").first().waitFor();
+  await focusStart(page);
+  await assertKeyboardReady(page, "who reacted", [/^a\.reaction-who-bot/]);
+  await page.locator(".reaction-who-bot").first().focus();
+  await page.keyboard.press("Escape");
+  assert.equal(await page.locator(".reaction-who").count(), 0);
+
+  // The thread view: Enter opens it, Tab stays in it, Escape closes it.
+  const opener = page.locator(`.feed-list .msg[data-seq="${answer.seq}"] .msg-thread`);
+  await opener.focus();
+  await page.keyboard.press("Enter");
+  await page.locator(`dialog .msg[data-seq="${answer.seq}"]`).waitFor();
+  assert.equal(await page.locator(".thread-close").evaluate((el) => el === document.activeElement), true, "focus starts on Close");
+  await assertKeyboardReady(page, "the thread view", [/^button\.thread-close/, /^div\.thread-scroll/, /^button\.reaction "🎉/], "dialog[open]");
+  await page.keyboard.press("Escape");
+  await page.locator("dialog[open]").waitFor({ state: "detached" });
+  assert.equal(await opener.evaluate((el) => el === document.activeElement), true, "focus is back on View thread");
+  here.close();
+  await page.context().close();
 });
