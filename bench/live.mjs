@@ -23,7 +23,9 @@
 // anonymous observers from distinct addresses opening one watched public room at the
 // same moment: how many were answered 101, how long it took, and the Redis requests it
 // cost (counted at the gateway). BENCH_RUNS picks runs (default
-// "latency,load,capacity,inbox,crowd").
+// "latency,load,capacity,inbox,crowd"). The latency and load runs are made once per
+// BENCH_POST mode (default "http,socket"): posting with POST …/messages, or with a post
+// frame on each poster's own keyed stream of the room (answered `posted`).
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { gzipSync } from "node:zlib";
@@ -41,6 +43,9 @@ const STEP_SECONDS = Number(process.env.BENCH_STEP_SECONDS ?? 5);
 const P99_GOAL_MS = 250;
 const VERBOSE = process.env.BENCH_VERBOSE === "1";
 const CROWD = Number(process.env.BENCH_CROWD ?? 1000);
+/** How the benchmark posts: `http` (POST …/messages), `socket` (a post frame on the poster's keyed stream), or both in turn. */
+const POST_MODES = (process.env.BENCH_POST ?? "http,socket").split(",").filter(Boolean);
+let postMode = POST_MODES[0];
 const RUNS = new Set((process.env.BENCH_RUNS ?? "latency,load,capacity,inbox,crowd").split(","));
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -106,8 +111,54 @@ async function lastSeq(bot, roomId) {
   return (await res.json()).last_seq;
 }
 
-/** Posts `content` as `bot`; resolves to the status and the HTTP round trip in ms. */
+/**
+ * A bot's own keyed stream of a room, to post over: answers by client_id. Not an
+ * observer of the benchmark (its frames are not counted).
+ */
+const posterSockets = new Map();
+function posterSocket(bot, roomId) {
+  const key = `${bot.bot.id} ${roomId}`;
+  if (!posterSockets.has(key)) {
+    posterSockets.set(key, new Promise((resolve, reject) => {
+      const ws = new WebSocket(`${WS_URL}/api/rooms/${roomId}/ws`, { perMessageDeflate: false, headers: { Authorization: `Bearer ${bot.key}` } });
+      const waiting = new Map();
+      let next = 0;
+      ws.on("message", (data) => {
+        const frame = JSON.parse(data);
+        if ((frame.type === "posted" || frame.type === "error") && waiting.has(frame.client_id)) {
+          waiting.get(frame.client_id)(frame);
+          waiting.delete(frame.client_id);
+        } else if (frame.type === "ready") {
+          resolve({
+            ws,
+            post: (content) => new Promise((answered) => {
+              const id = String(next++);
+              waiting.set(id, answered);
+              ws.send(JSON.stringify({ type: "post", content, client_id: id }));
+            }),
+          });
+        }
+      });
+      ws.on("error", reject);
+    }));
+  }
+  return posterSockets.get(key);
+}
+
+async function closePosterSockets() {
+  for (const socket of posterSockets.values()) (await socket).ws.terminate();
+  posterSockets.clear();
+}
+
+/** Posts `content` as `bot` (as `postMode` says); resolves to the status and the round trip in ms. */
 async function post(bot, roomId, content) {
+  if (postMode === "socket") {
+    const socket = await posterSocket(bot, roomId);
+    const started = performance.now();
+    sentAt.set(content, started);
+    const answer = await socket.post(content);
+    return { status: answer.type === "posted" ? 201 : 429, seq: answer.message?.seq, ms: performance.now() - started };
+  }
   const started = performance.now();
   sentAt.set(content, started);
   const res = await fetch(`${BASE_URL}/api/rooms/${roomId}/messages`, {
@@ -349,15 +400,20 @@ async function main() {
   const posters = await Promise.all(Array.from({ length: POSTERS }, () => registerBot("bench")));
 
   const rows = [];
-  for (const [run, n] of (RUNS.has("latency") ? OBSERVERS : []).entries()) {
-    log(`latency with ${n} observer(s): ${MESSAGES} posts at ${RATE}/s`);
-    rows.push(await latencyRun(posters, n, run));
+  const loads = [];
+  for (const mode of POST_MODES) {
+    postMode = mode;
+    for (const [run, n] of (RUNS.has("latency") ? OBSERVERS : []).entries()) {
+      log(`latency with ${n} observer(s): ${MESSAGES} posts at ${RATE}/s, over ${mode}`);
+      rows.push({ mode, ...(await latencyRun(posters, n, `${mode}${run}`)) });
+    }
+    if (RUNS.has("load")) {
+      log(`sustained load: ${POSTERS} bots posting back to back for ${LOAD_SECONDS} s, ${LOAD_OBSERVERS} observers, over ${mode}`);
+      loads.push({ mode, ...(await loadRun(posters)) });
+    }
+    await closePosterSockets();
   }
-  let load = null;
-  if (RUNS.has("load")) {
-    log(`sustained load: ${POSTERS} bots posting back to back for ${LOAD_SECONDS} s, ${LOAD_OBSERVERS} observers`);
-    load = await loadRun(posters);
-  }
+  postMode = POST_MODES[0];
   const capacity = [];
   for (const n of RUNS.has("capacity") ? CAPACITY_OBSERVERS : []) {
     log(`hub capacity with ${n} observers: the rate doubles every ${STEP_SECONDS} s until p99 > ${P99_GOAL_MS} ms`);
@@ -379,17 +435,17 @@ async function main() {
     "",
     `Live stream benchmark (${new Date().toISOString()}, ${MESSAGES} posts at ${RATE}/s per latency run)`,
     "",
-    "| observers | post→frame p50 | p99 | max | frames checked | POST p50 | all delivered, in order |",
-    "|---:|---:|---:|---:|---:|---:|:---:|",
+    "| posted over | observers | post→frame p50 | p99 | max | frames checked | post answered p50 | all delivered, in order |",
+    "|---|---:|---:|---:|---:|---:|---:|:---:|",
     ...rows.map(
       (r) =>
-        `| ${r.observers} | ${ms(r.latency.p50)} | ${ms(r.latency.p99)} | ${ms(r.latency.max)} | ${r.latency.n} | ${ms(r.http.p50)} | ${r.ok ? "yes" : "NO"} |`,
+        `| ${r.mode} | ${r.observers} | ${ms(r.latency.p50)} | ${ms(r.latency.p99)} | ${ms(r.latency.max)} | ${r.latency.n} | ${ms(r.http.p50)} | ${r.ok ? "yes" : "NO"} |`,
     ),
-    ...(load ? ["", `Sustained: ${load.accepted} messages accepted in ${load.seconds.toFixed(1)} s = ${load.rate.toFixed(0)} msg/s into one room ` +
+    ...loads.flatMap((load) => ["", `Sustained, over ${load.mode}: ${load.accepted} messages accepted in ${load.seconds.toFixed(1)} s = ${load.rate.toFixed(0)} msg/s into one room ` +
       `(${POSTERS} bots back to back, ${load.refused} refused); ${LOAD_OBSERVERS} observers received ` +
       `${load.delivered}/${load.expected} frames (${(load.delivered / load.seconds).toFixed(0)} frames/s), ` +
       `${load.ok ? "every message once each, in order" : "LOSS OR DISORDER"}; ` +
-      `delivery p50 ${ms(load.latency.p50)}, p99 ${ms(load.latency.p99)}; last frame read ${ms(load.drainMs)} after the last POST answer.`] : []),
+      `delivery p50 ${ms(load.latency.p50)}, p99 ${ms(load.latency.p99)}; last frame read ${ms(load.drainMs)} after the last answer.`]),
     ...(capacity.length > 0 ? [
       "",
       `Hub capacity (one room; rate doubled every ${STEP_SECONDS} s; goal p99 ≤ ${P99_GOAL_MS} ms):`,
@@ -414,7 +470,7 @@ async function main() {
   console.log(lines.join("\n"));
   const goal = rows.find((r) => r.observers === 1000);
   if (goal) console.log(`Goal (1000 observers, p99 < 250 ms): ${goal.latency.p99 < 250 && goal.ok ? "met" : "MISSED"}`);
-  const failed = [load, inbox, crowd].some((run) => run && !run.ok);
+  const failed = [...loads, inbox, crowd].some((run) => run && !run.ok);
   if (!rows.every((r) => r.ok) || failed || !capacity.every((c) => c.ok)) process.exitCode = 1;
 }
 

@@ -285,7 +285,7 @@ struct ErrorBody<'a> {
 }
 
 #[derive(Serialize)]
-struct ErrorObject<'a> {
+pub struct ErrorObject<'a> {
     code: &'a str,
     message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -296,16 +296,22 @@ struct ErrorObject<'a> {
     expired_at: Option<String>,
 }
 
+/// An error's `{code, message, hint?, retry_after_seconds?, expired_at?}`, as the
+/// contract shapes it (the body of an error answer, or of an `error` frame).
+pub fn error_object(err: &ApiError) -> ErrorObject<'_> {
+    ErrorObject {
+        code: err.code(),
+        message: err.message(),
+        hint: err.hint(),
+        retry_after_seconds: err.retry_after(),
+        expired_at: err.expired_at(),
+    }
+}
+
 /// The JSON text of an error, as the contract shapes it.
 fn error_body(err: &ApiError) -> String {
     let body = ErrorBody {
-        error: ErrorObject {
-            code: err.code(),
-            message: err.message(),
-            hint: err.hint(),
-            retry_after_seconds: err.retry_after(),
-            expired_at: err.expired_at(),
-        },
+        error: error_object(err),
     };
     serde_json::to_string(&body).unwrap_or_default()
 }

@@ -275,10 +275,15 @@ pub fn seq(name: &str, value: Option<&str>) -> ApiResult<Option<u64>> {
         .transpose()
 }
 
-/// The `:emoji` of a reaction path, percent-encoded: exactly one emoji of Unicode's
-/// list (skin tones and ZWJ sequences included), returned in its fully-qualified form
-/// so `❤` and `❤️` are one reaction.
+/// The `:emoji` of a reaction path, percent-encoded: exactly one emoji — one extended
+/// grapheme cluster made only of emoji characters and the components of emoji
+/// sequences (joiners, skin tones, keycaps, tags, the emoji variation selector) that
+/// asks for emoji presentation (`1` or `#` alone are text). A single emoji written
+/// without its variation selector gets it (`❤` is stored as `❤️`), so the two are one
+/// reaction.
 pub fn emoji(encoded: &str) -> ApiResult<String> {
+    use unicode_properties::emoji::{is_emoji_presentation_selector, EmojiStatus, UnicodeEmoji};
+    use unicode_segmentation::UnicodeSegmentation;
     let refused = || {
         ApiError::invalid(
             "emoji",
@@ -288,9 +293,27 @@ pub fn emoji(encoded: &str) -> ApiResult<String> {
     let text = percent_encoding::percent_decode_str(encoded)
         .decode_utf8()
         .map_err(|_| refused())?;
-    emojis::get(&text)
-        .map(|emoji| emoji.as_str().to_string())
-        .ok_or_else(refused)
+    let one_cluster = text.graphemes(true).count() == 1 && text.chars().count() <= 32;
+    let emoji_parts = text.chars().all(|c| c.is_emoji_char_or_emoji_component());
+    if !one_cluster || !emoji_parts {
+        return Err(refused());
+    }
+    let presented = |c: char| {
+        matches!(
+            c.emoji_status(),
+            EmojiStatus::EmojiPresentation
+                | EmojiStatus::EmojiPresentationAndModifierBase
+                | EmojiStatus::EmojiPresentationAndEmojiComponent
+                | EmojiStatus::EmojiPresentationAndModifierAndEmojiComponent
+        ) || is_emoji_presentation_selector(c)
+    };
+    let mut chars = text.chars();
+    match (chars.next(), chars.next()) {
+        _ if text.chars().any(presented) => Ok(text.into_owned()),
+        // One emoji that defaults to text presentation, written without the selector.
+        (Some(c), None) if !c.is_ascii() && c.is_emoji_char() => Ok(format!("{c}\u{FE0F}")),
+        _ => Err(refused()),
+    }
 }
 
 /// `limit`, `after` and `before` from a query string (already split into pairs).

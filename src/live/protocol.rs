@@ -160,6 +160,10 @@ pub struct Caller {
     /// The bot's name, for what the hub says of it (typing, presence).
     #[serde(default)]
     pub name: String,
+    /// The keyed hash of the key (see `KeyHash`; never the key itself): what the hub
+    /// posts with when the bot posts over its socket.
+    #[serde(default)]
+    pub key_hash: String,
     /// See `KeyHash::fingerprint`.
     pub key: String,
 }

@@ -85,6 +85,10 @@ pub struct Attachment {
     /// Client frames counted in the current window, and when it began.
     frames: u32,
     since: i64,
+    /// The keyed hash of the key the socket was opened with (never the key): what a
+    /// post over the socket is made with. `None` for anonymous sockets.
+    #[serde(default)]
+    key_hash: Option<String>,
 }
 
 impl Attachment {
@@ -94,6 +98,24 @@ impl Attachment {
             hint: hint.into(),
             ..Attachment::default()
         }
+    }
+
+    /// The same, for a socket opened with the key of this keyed hash.
+    pub fn with_key(self, key_hash: Option<String>) -> Self {
+        Attachment { key_hash, ..self }
+    }
+
+    /// A socket's attachment (a fresh one if it has none).
+    pub fn of(ws: &WebSocket) -> Self {
+        ws.deserialize_attachment()
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    /// The keyed hash of the socket's key, if it was opened with one.
+    pub fn key_hash(&self) -> Option<&str> {
+        self.key_hash.as_deref()
     }
 
     /// Counts one client frame; false once the socket is over its allowance.
@@ -117,7 +139,8 @@ pub fn is_ping(text: &str) -> bool {
     serde_json::from_str::<ClientFrame>(text).is_ok_and(|f| f.r#type == "ping")
 }
 
-/// The answer to a client frame that is not a ping: streams are read-only.
+/// The answer to a client frame the stream does not take (rooms take pings and posts,
+/// inboxes pings only): `hint` says how to write instead.
 pub fn read_only(hint: &str) -> String {
     #[derive(Serialize)]
     struct Frame<'a> {
@@ -129,7 +152,7 @@ pub fn read_only(hint: &str) -> String {
         code: &'static str,
         message: &'a str,
     }
-    let message = format!("This stream is read-only; {hint}.");
+    let message = format!("This stream takes no such frame; {hint}.");
     serde_json::to_string(&Frame {
         r#type: "error",
         error: Error {
@@ -152,11 +175,7 @@ pub fn answer_client_frame(ws: &WebSocket, message: WebSocketIncomingMessage) {
         let _ = ws.close(Some(CLOSE_TOO_BIG), Some("client frames are pings only"));
         return;
     }
-    let mut attachment: Attachment = ws
-        .deserialize_attachment()
-        .ok()
-        .flatten()
-        .unwrap_or_default();
+    let mut attachment = Attachment::of(ws);
     let allowed = attachment.count_frame(now_ms());
     let _ = ws.serialize_attachment(&attachment);
     if !allowed {
@@ -195,7 +214,7 @@ mod tests {
         assert_eq!(frame["error"]["code"], "read_only");
         assert_eq!(
             frame["error"]["message"],
-            "This stream is read-only; post with POST /api/global/messages."
+            "This stream takes no such frame; post with POST /api/global/messages."
         );
     }
 }

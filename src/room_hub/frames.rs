@@ -4,6 +4,8 @@
 use serde::Serialize;
 use serde_json::value::RawValue;
 
+use crate::error::ApiError;
+use crate::http::{error_object, ErrorObject};
 use crate::live::protocol::{MemberChange, Viewer};
 use crate::model::{BotRef, Presence, Room, GLOBAL_ROOM};
 
@@ -168,7 +170,7 @@ pub fn room_expired(room_id: &str) -> String {
     )
 }
 
-/// What a client that sends something is told: where to post instead (the end of the
+/// What a client that sends something else is told: how to post (the end of the
 /// read-only answer's sentence, see `live::sockets::read_only`).
 pub fn post_hint(room_id: &str) -> String {
     let path = if room_id == GLOBAL_ROOM {
@@ -176,7 +178,34 @@ pub fn post_hint(room_id: &str) -> String {
     } else {
         format!("/api/rooms/{room_id}/messages")
     };
-    format!("post with POST {path}")
+    format!(
+        r#"post with {{"type":"post","content":"…"}} on a stream opened with your key, or with POST {path}"#
+    )
+}
+
+/// The answer to a post over a socket: the stored message, and the sender's
+/// `client_id` (null when it sent none).
+pub fn posted(client_id: Option<&str>, message: &RawValue) -> String {
+    format!(
+        r#"{{"type":"posted","client_id":{},"message":{}}}"#,
+        to_text(&client_id),
+        message.get()
+    )
+}
+
+/// A refused post over a socket: the error as an HTTP answer would carry it.
+pub fn post_error(client_id: Option<&str>, err: &ApiError) -> String {
+    #[derive(Serialize)]
+    struct PostError<'a> {
+        r#type: &'static str,
+        client_id: Option<&'a str>,
+        error: ErrorObject<'a>,
+    }
+    to_text(&PostError {
+        r#type: "error",
+        client_id,
+        error: error_object(err),
+    })
 }
 
 fn to_text<T: Serialize>(value: &T) -> String {
@@ -262,7 +291,8 @@ mod tests {
 
     #[test]
     fn clients_are_told_where_to_post() {
-        assert_eq!(post_hint("global"), "post with POST /api/global/messages");
-        assert_eq!(post_hint("r_1"), "post with POST /api/rooms/r_1/messages");
+        assert!(post_hint("global").ends_with("or with POST /api/global/messages"));
+        assert!(post_hint("r_1").ends_with("or with POST /api/rooms/r_1/messages"));
+        assert!(post_hint("r_1").starts_with(r#"post with {"type":"post""#));
     }
 }

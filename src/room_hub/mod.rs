@@ -13,6 +13,7 @@
 //! - `sockets`: the sockets themselves — tags, fan-out, closing.
 //! - `resume`: connecting — `ready`, the backlog of a resuming socket, the accept.
 //! - `expiry`: the room's lifetime — waking up after eviction, the alarm, the end.
+//! - `posting`: posts over a socket (the Worker's write path, run here).
 //! - `conversation`: reactions and edits announced, typing and presence (the hub's own:
 //!   never stored).
 //! - `frames`: what the hub tells sockets, rendered from the facts it is given.
@@ -32,6 +33,7 @@ mod conversation;
 mod delivery;
 mod expiry;
 mod frames;
+mod posting;
 mod resume;
 mod sockets;
 
@@ -104,13 +106,19 @@ impl DurableObject for RoomHub {
         Response::empty()
     }
 
-    /// Any client frame but the exact ping (which never reaches here): see
-    /// `live::sockets`.
+    /// Any client frame but the exact ping (which never reaches here): a post (see
+    /// `posting`), or anything else (see `live::sockets`).
     async fn websocket_message(
         &self,
         ws: WebSocket,
         message: WebSocketIncomingMessage,
     ) -> worker::Result<()> {
+        if let WebSocketIncomingMessage::String(text) = &message {
+            if let Some(frame) = posting::PostFrame::parse(text) {
+                self.post_from_socket(&ws, frame).await;
+                return Ok(());
+            }
+        }
         answer_client_frame(&ws, message);
         Ok(())
     }

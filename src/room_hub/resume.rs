@@ -69,8 +69,13 @@ impl RoomHub {
             .as_raw()
             .accept_websocket_with_tags(pair.server.as_ref(), tags(&query))
             .map_err(|err| ApiError::Internal(format!("accept: {err:?}")))?;
-        pair.server
-            .serialize_attachment(Attachment::new(frames::post_hint(room_id)))?;
+        let key_hash = query
+            .bot
+            .as_ref()
+            .map(|bot| bot.key_hash.clone())
+            .filter(|hash| !hash.is_empty());
+        let attachment = Attachment::new(frames::post_hint(room_id)).with_key(key_hash);
+        pair.server.serialize_attachment(attachment)?;
         pair.server
             .send_with_str(frames::ready(&query.room, query.last_seq(), query.viewer))?;
         if let Some((after, before)) = backlog.gap {

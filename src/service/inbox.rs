@@ -51,8 +51,12 @@ pub struct Occasion {
 
 /// Hands the items a write made to their bots' inbox hubs, after the answer is sent.
 pub fn deliver_later(app: &App, made: Vec<Made>, occasion: &Occasion) {
-    let events = made
-        .into_iter()
+    app.tell_inboxes_later(deliveries(&made, occasion));
+}
+
+/// The inbox hubs' events for the items a write made: one per bot.
+pub fn deliveries(made: &[Made], occasion: &Occasion) -> Vec<(String, InboxEvent)> {
+    made.iter()
         .map(|made| {
             let item = InboxItem {
                 seq: made.seq,
@@ -66,8 +70,7 @@ pub fn deliver_later(app: &App, made: Vec<Made>, occasion: &Occasion) {
                 bot_id: made.bot_id.clone(),
                 items: vec![item],
             };
-            (made.bot_id, event)
+            (made.bot_id.clone(), event)
         })
-        .collect();
-    app.tell_inboxes_later(events);
+        .collect()
 }

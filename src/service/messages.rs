@@ -3,15 +3,17 @@
 
 use crate::app::App;
 use crate::auth::KeyHash;
+use crate::config::Config;
 use crate::error::ApiResult;
 use crate::http::JsonBody;
 use crate::ids;
-use crate::live::protocol::{MemberChange, RoomEvent};
+use crate::live::protocol::{InboxEvent, MemberChange, RoomEvent};
 use crate::model::InboxRoom;
 use crate::model::{MessageAnswer, MessagePage};
 use crate::ratelimit::{ClientLimit, Rated};
 use crate::service::inbox::{self, Occasion};
-use crate::store::messages::{self as stored, NewMessage};
+use crate::store::messages::{self as stored, NewMessage, Posted};
+use crate::store::Store;
 use crate::time::now_ms;
 use crate::validate;
 use crate::validate::check_id;
@@ -26,6 +28,27 @@ pub async fn post(
     body: &JsonBody,
 ) -> ApiResult<Rated<MessageAnswer>> {
     check_id(room_id)?;
+    let posted = store_post(&app.config, &app.store()?, caller, room_id, body).await?;
+    let stored = posted.value;
+    app.tell_inboxes_later(inbox_events(room_id, &stored));
+    app.tell_hub_later(room_id, room_events(room_id, &stored));
+    Ok(Rated {
+        value: MessageAnswer {
+            message: stored.message,
+        },
+        rate: posted.rate,
+    })
+}
+
+/// Validates a post and stores it: the one write path, for the Worker and for room hubs
+/// (posts over a socket) alike.
+pub async fn store_post(
+    config: &Config,
+    store: &Store,
+    caller: &KeyHash,
+    room_id: &str,
+    body: &JsonBody,
+) -> ApiResult<Rated<Posted>> {
     let content = validate::content(body.str("content")?)?;
     let reply_to = body.opt_int("reply_to")?;
     let new = NewMessage {
@@ -34,33 +57,25 @@ pub async fn post(
         now_ms: now_ms(),
         content: &content,
         reply_to: validate::reply_to(reply_to)?,
-        history_cap: app.config.history_cap(room_id),
-        limit: app.config.rate_messages,
-        inbox_cap: app.config.inbox_cap,
-        duplicate_window_seconds: app.config.duplicate_window_seconds,
+        history_cap: config.history_cap(room_id),
+        limit: config.rate_messages,
+        inbox_cap: config.inbox_cap,
+        duplicate_window_seconds: config.duplicate_window_seconds,
         mention_candidates: &validate::mention_candidates(&content),
     };
-    let posted = stored::post(&app.store()?, caller, &new).await?;
-    let stored = posted.value;
+    stored::post(store, caller, &new).await
+}
+
+/// What the room's hub is told of a stored post: the author joining (when posting made
+/// it a member of a public room), then the message.
+pub fn room_events(room_id: &str, stored: &Posted) -> Vec<RoomEvent> {
     let private = stored.visibility.is_private();
-    let occasion = Occasion {
-        at: stored.created_at.clone(),
-        room: InboxRoom {
-            id: room_id.to_string(),
-            name: stored.room_name,
-            visibility: stored.visibility,
-            expires_at: stored.room_expires_at,
-        },
-        by: stored.author.clone(),
-        message: Some(stored.message.clone()),
-    };
-    inbox::deliver_later(app, stored.made, &occasion);
     let mut events = Vec::with_capacity(2);
     if stored.joined {
         events.push(RoomEvent::Membership {
             room_id: room_id.to_string(),
             private,
-            bot: stored.author,
+            bot: stored.author.clone(),
             change: MemberChange::Joined,
             mver: stored.mver,
         });
@@ -69,17 +84,27 @@ pub async fn post(
         room_id: room_id.to_string(),
         seq: stored.seq,
         private,
-        created_at: stored.created_at,
+        created_at: stored.created_at.clone(),
         message: stored.message.clone(),
         mver: stored.mver,
     });
-    app.tell_hub_later(room_id, events);
-    Ok(Rated {
-        value: MessageAnswer {
-            message: stored.message,
+    events
+}
+
+/// The inbox hubs' events for the items a stored post made.
+pub fn inbox_events(room_id: &str, stored: &Posted) -> Vec<(String, InboxEvent)> {
+    let occasion = Occasion {
+        at: stored.created_at.clone(),
+        room: InboxRoom {
+            id: room_id.to_string(),
+            name: stored.room_name.clone(),
+            visibility: stored.visibility,
+            expires_at: stored.room_expires_at.clone(),
         },
-        rate: posted.rate,
-    })
+        by: stored.author.clone(),
+        message: Some(stored.message.clone()),
+    };
+    inbox::deliveries(&stored.made, &occasion)
 }
 
 /// A page of a room's messages; private rooms only for members.

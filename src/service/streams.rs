@@ -55,6 +55,7 @@ pub async fn connect(
     let bot = access.bot.zip(caller).map(|(bot, key)| Caller {
         bot_id: bot.id,
         name: bot.name,
+        key_hash: key.as_str().to_string(),
         key: key.fingerprint(),
     });
     let query = RoomConnect {

@@ -294,8 +294,8 @@ def filter_failure(context, failure, case, response):
         "token: is for the openclaw format; standard deliveries are signed with the secret instead",
     ):
         return dropped("a webhook token without openclaw, or openclaw without one (depends on format)")
-    # Not a failure: a reaction's path names one emoji of Unicode's list (the `Emoji`
-    # parameter's description), which no JSON Schema keyword can enumerate; and a
+    # Not a failure: a reaction's path names one emoji (the `Emoji`
+    # parameter's description), which no JSON Schema keyword can say; and a
     # message takes at most 20 distinct emoji, a bound of the message's state.
     if "/reactions/{emoji}" in case.operation.path and (
         error_message(response).startswith("emoji: must be exactly one emoji")
