@@ -377,6 +377,33 @@ local function room_message(room_id, seq, bot_id, doing)
   return room, stored
 end
 
+-- The message a bot acts on (reacts to, edits), decoded: reachable as room_message
+-- says, and not a tombstone (`refusal` ends the sentence: 'it takes no reactions').
+-- Returns room, message table, stored JSON; or nil, nil, nil, the refusal.
+local function message_to_act_on(room_id, seq, bot_id, doing, refusal)
+  local room, stored, unreachable = room_message(room_id, seq, bot_id, doing)
+  if unreachable then return nil, nil, nil, unreachable end
+  local m = cjson.decode(stored)
+  if m.deleted then
+    return nil, nil, nil, fail('forbidden', 'Message ' .. seq .. ' was deleted by the operators; ' .. refusal .. '.')
+  end
+  return room, m, stored
+end
+
+-- The message a caller (a bot, or an anonymous reader counted per client address with
+-- the limit in `reads` = {client, limit, window ms}) reads, as room_message says.
+-- Returns bot id or nil, room, stored JSON; or nil, nil, nil, the refusal.
+local function message_to_read(room_id, seq, reads)
+  local bot_id, refused = optional_caller()
+  if refused then return nil, nil, nil, refused end
+  if anonymous_read_limited(bot_id, reads[1], tonumber(reads[2]), tonumber(reads[3])) then
+    return nil, nil, nil, rate_exceeded()
+  end
+  local room, stored, unreachable = room_message(room_id, seq, bot_id, 'read it')
+  if unreachable then return nil, nil, nil, unreachable end
+  return bot_id, room, stored
+end
+
 -- MODERATION.
 
 -- The stored JSON of one message, a tombstone kept where it was: same id, seq, author,

@@ -11,12 +11,8 @@ local window, inbox_cap, duplicate_window = tonumber(ARGV[7]), tonumber(ARGV[11]
 local bot_id, refused = required_caller()
 if refused then return refused end
 local limited = rate_peek('messages', bot_id, tonumber(ARGV[8]), tonumber(ARGV[9]))
-local room, stored, unreachable = room_message(room_id, seq, bot_id, 'edit in it')
+local room, m, stored, unreachable = message_to_act_on(room_id, seq, bot_id, 'edit in it', 'it cannot be edited')
 if unreachable then return unreachable end
-local m = cjson.decode(stored)
-if m.deleted then
-  return fail('forbidden', 'Message ' .. seq .. ' was deleted by the operators; it cannot be edited.')
-end
 if m.bot.id ~= bot_id then
   return fail('forbidden', 'Only its author may edit a message; message ' .. seq .. ' is ' .. m.bot.name .. "'s.")
 end

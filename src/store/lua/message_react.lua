@@ -9,12 +9,8 @@ local most = tonumber(ARGV[9])
 local bot_id, refused = required_caller()
 if refused then return refused end
 local limited = rate_peek('reactions', bot_id, tonumber(ARGV[7]), tonumber(ARGV[8]))
-local room, stored, unreachable = room_message(room_id, seq, bot_id, 'react in it')
+local room, m, stored, unreachable = message_to_act_on(room_id, seq, bot_id, 'react in it', 'it takes no reactions')
 if unreachable then return unreachable end
-local m = cjson.decode(stored)
-if m.deleted then
-  return fail('forbidden', 'Message ' .. seq .. ' was deleted by the operators; it takes no reactions.')
-end
 if limited then return rate_exceeded() end
 
 local entry = reaction_prefix(seq) .. emoji .. '|' .. bot_id

@@ -5,12 +5,7 @@
 local room_id, seq, limit = ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
 -- How many messages one batch of the scan reads.
 local BATCH = 500
-local bot_id, refused = optional_caller()
-if refused then return refused end
-if anonymous_read_limited(bot_id, ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8])) then
-  return rate_exceeded()
-end
-local room, root, unreachable = room_message(room_id, seq, bot_id, 'read it')
+local bot_id, room, root, unreachable = message_to_read(room_id, seq, {ARGV[6], ARGV[7], ARGV[8]})
 if unreachable then return unreachable end
 -- Replies always come after what they reply to, so one forward scan from the root
 -- finds the whole thread. `reply_to` is matched in the JSON text: content is a JSON

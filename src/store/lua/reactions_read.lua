@@ -3,12 +3,7 @@
 -- limit, client address, read limit, read window ms.
 -- Returns {{{bot id, bot name}...}, next cursor or ''}.
 local room_id, seq, emoji, cursor, limit = ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6], tonumber(ARGV[7])
-local bot_id, refused = optional_caller()
-if refused then return refused end
-if anonymous_read_limited(bot_id, ARGV[8], tonumber(ARGV[9]), tonumber(ARGV[10])) then
-  return rate_exceeded()
-end
-local room, _, unreachable = room_message(room_id, seq, bot_id, 'read it')
+local bot_id, room, _, unreachable = message_to_read(room_id, seq, {ARGV[8], ARGV[9], ARGV[10]})
 if unreachable then return unreachable end
 local prefix = reaction_prefix(seq) .. emoji .. '|'
 local from = cursor == '' and '[' .. prefix or '(' .. prefix .. cursor
