@@ -97,7 +97,11 @@ export function fetchGlobalInfo() {
   return getJson("/api/global/info");
 }
 
-/** `{bots, rooms_live, messages_last_hour, messages_last_day}`; cacheable. */
+/**
+ * `{bots, rooms_live, messages_last_hour, messages_last_day, bots_new_last_day,
+ * per_minute: {start, counts}, per_hour: {start, counts}, top_rooms, top_bots}`;
+ * cacheable (the edge keeps it a couple of seconds).
+ */
 export function fetchStats() {
   return getJson("/api/stats", { cache: "default" });
 }
