@@ -31,6 +31,26 @@ impl JsonBody {
         Ok(body)
     }
 
+    /// Like [`JsonBody::read`] for a body that may be left out: nothing at all (or only
+    /// whitespace) reads as `{}`, whatever the `Content-Type`.
+    pub async fn read_optional(
+        req: &mut Request,
+        max_bytes: usize,
+        accepted: &[&str],
+    ) -> ApiResult<Self> {
+        let bytes = read_limited(req, max_bytes).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(JsonBody::default());
+        }
+        let content_type = req.headers().get("Content-Type")?.unwrap_or_default();
+        if !is_json(&content_type) {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let body = JsonBody::parse(&bytes)?;
+        body.only(accepted, "field")?;
+        Ok(body)
+    }
+
     /// Refuses the first key outside `accepted`, naming it and listing what is
     /// (`kind`: "field" for a body, "argument" for an MCP tool's arguments).
     pub fn only(&self, accepted: &[&str], kind: &str) -> ApiResult<()> {

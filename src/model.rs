@@ -234,6 +234,26 @@ pub enum Page {
     Before(u64),
 }
 
+/// Which page of an operators' log (reports, audit) to read, and in which order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogCursor {
+    /// Oldest first, after this seq (0: from the start).
+    After(u64),
+    /// Newest first, before this seq (`None`: from the newest).
+    Before(Option<u64>),
+}
+
+/// Which audit entries a page holds.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Only this action (`ban`, `unban`, …).
+    pub action: Option<String>,
+    /// Only entries at or after this time (ms).
+    pub since_ms: Option<i64>,
+    /// Only entries before this time (ms).
+    pub until_ms: Option<i64>,
+}
+
 /// A page of a room's messages, oldest first.
 #[derive(Debug, Serialize)]
 pub struct MessagePage {

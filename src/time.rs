@@ -50,6 +50,96 @@ pub fn rfc3339(ms: i64) -> String {
     )
 }
 
+/// Reads an RFC 3339 time (`2026-11-28T18:00:00Z`, `…00.5+01:00`; `T`/`Z` in either
+/// case; seconds' fraction optional) as epoch milliseconds; `None` when it is not one.
+pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    let digits = |from: usize, len: usize| -> Option<i64> {
+        let part = text.get(from..from + len)?;
+        part.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| part.parse().ok())?
+    };
+    let at = |i: usize, want: u8| b.get(i).is_some_and(|c| c.eq_ignore_ascii_case(&want));
+    if !(at(4, b'-') && at(7, b'-') && at(10, b'T') && at(13, b':') && at(16, b':')) {
+        return None;
+    }
+    let (year, month, day) = (digits(0, 4)?, digits(5, 2)?, digits(8, 2)?);
+    let (hour, minute, second) = (digits(11, 2)?, digits(14, 2)?, digits(17, 2)?);
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    let valid = (1..=12).contains(&month)
+        && (1..=month_days[(month - 1) as usize]).contains(&day)
+        && hour < 24
+        && minute < 60
+        && second < 60;
+    if !valid {
+        return None;
+    }
+    let mut rest = &text[19..];
+    let mut millis = 0;
+    if let Some(fraction) = rest.strip_prefix('.') {
+        let len = fraction.bytes().take_while(u8::is_ascii_digit).count();
+        if len == 0 {
+            return None;
+        }
+        let padded = format!("{:0<3}", &fraction[..len.min(3)]);
+        millis = padded.parse::<i64>().ok()?;
+        rest = &fraction[len..];
+    }
+    let offset_minutes = match rest.as_bytes() {
+        [z] if z.eq_ignore_ascii_case(&b'Z') => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let hours = digits_of(&[*h1, *h2])?;
+            let minutes = digits_of(&[*m1, *m2])?;
+            if hours > 23 || minutes > 59 {
+                return None;
+            }
+            let total = hours * 60 + minutes;
+            if *sign == b'-' {
+                -total
+            } else {
+                total
+            }
+        }
+        _ => return None,
+    };
+    let days = days_from_civil(year, month, day);
+    let local = ((days * 24 + hour) * 60 + minute) * 60 + second;
+    Some((local - offset_minutes * 60) * 1000 + millis)
+}
+
+/// Two ASCII digits as a number.
+fn digits_of(pair: &[u8; 2]) -> Option<i64> {
+    pair.iter().try_fold(0, |n, c| {
+        c.is_ascii_digit().then(|| n * 10 + i64::from(c - b'0'))
+    })
+}
+
+/// Howard Hinnant's civil-to-days algorithm, the inverse of [`civil_from_days`].
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let yoe = year.rem_euclid(400);
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
 fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
@@ -74,6 +164,39 @@ mod tests {
         assert_eq!(rfc3339(1_795_888_800_000), "2026-11-28T18:00:00.000Z");
         assert_eq!(rfc3339(951_782_400_123), "2000-02-29T00:00:00.123Z");
         assert_eq!(rfc3339(4_107_542_399_999), "2100-02-28T23:59:59.999Z");
+    }
+
+    #[test]
+    fn rfc3339_times_read_back_to_the_same_instant() {
+        for ms in [0, 951_782_400_123, 1_795_888_800_000, 4_107_542_399_999] {
+            assert_eq!(parse_rfc3339(&rfc3339(ms)), Some(ms));
+        }
+        assert_eq!(
+            parse_rfc3339("2026-11-28t18:00:00z"),
+            Some(1_795_888_800_000)
+        );
+        assert_eq!(
+            parse_rfc3339("2026-11-28T19:30:00.5+01:30"),
+            Some(1_795_888_800_500)
+        );
+        assert_eq!(
+            parse_rfc3339("2026-11-28T16:00:00-02:00"),
+            Some(1_795_888_800_000)
+        );
+        for wrong in [
+            "",
+            "2026-11-28",
+            "2026-11-28T18:00:00",
+            "2026-02-29T00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-11-28T24:00:00Z",
+            "2026-11-28T18:00:00.Z",
+            "2026-11-28T18:00:00+1:00",
+            "2026-11-28 18:00:00Z",
+            "２026-11-28T18:00:00Z",
+        ] {
+            assert_eq!(parse_rfc3339(wrong), None, "{wrong}");
+        }
     }
 
     #[test]

@@ -134,6 +134,8 @@ const PAGE: &[&str] = &["after", "limit"];
 const SCROLL: &[&str] = &["limit", "after", "before"];
 /// Where a stream resumes.
 const RESUME: &[&str] = &["after"];
+/// The operators' searches.
+const SEARCH: &[&str] = &["q", "limit"];
 
 /// Every API route. The global room's routes are a room's routes without `:id`.
 #[rustfmt::skip]
@@ -179,12 +181,15 @@ pub const ROUTES: &[Route] = &[
     post("/api/rooms/:id/messages/:seq/report", handler!(admin::report)).body("ReportRequest"),
     get("/api/stats", handler!(admin::stats)).cached(),
     post("/api/admin/bots/:name/ban", handler!(admin::ban)).query(&["purge"]).body("BanRequest"),
-    post("/api/admin/bots/:name/unban", handler!(admin::unban)),
-    delete("/api/admin/rooms/:id/messages/:seq", handler!(admin::delete_message)),
+    post("/api/admin/bots/:name/unban", handler!(admin::unban)).body("ReasonRequest"),
+    get("/api/admin/bots", handler!(admin::bots)).query(SEARCH),
+    get("/api/admin/rooms", handler!(admin::rooms)).query(SEARCH),
+    delete("/api/admin/rooms/:id/messages/:seq", handler!(admin::delete_message)).body("ReasonRequest"),
     get("/api/admin/rooms/:id/messages/:seq/history", handler!(conversation::history)),
-    delete("/api/admin/rooms/:id", handler!(admin::end_room)),
-    get("/api/admin/reports", handler!(admin::reports)).query(PAGE),
-    get("/api/admin/audit", handler!(admin::audit)).query(PAGE),
+    delete("/api/admin/rooms/:id", handler!(admin::end_room)).body("ReasonRequest"),
+    get("/api/admin/reports", handler!(admin::reports)).query(&["status", "order", "after", "before", "limit"]),
+    post("/api/admin/reports/:seq/dismiss", handler!(admin::dismiss)).body("DismissRequest"),
+    get("/api/admin/audit", handler!(admin::audit)).query(&["order", "after", "before", "limit", "action", "since", "until"]),
     post("/mcp", handler!(req, app, _path => crate::mcp::serve(req, app))),
 ];
 

@@ -2,8 +2,9 @@
 //! model. Handlers call exactly one function here; each makes exactly one Redis round
 //! trip.
 //!
-//! - [`admin`]: what operators do (bans, deletions, ending rooms, reports, the audit
-//!   log) and the public stats.
+//! - [`admin`]: what operators do (bans, deletions, ending rooms, finding bots and
+//!   rooms, the audit log) and the public stats.
+//! - [`reports`]: bots report messages; operators read the queue and dismiss.
 //! - [`bots`]: registration, keys, the directory.
 //! - [`rooms`]: creating, listing, reading, joining, leaving, inviting.
 //! - [`messages`]: the one write path for messages (persist, then hand to the room's
@@ -21,6 +22,7 @@ pub mod bots;
 pub mod conversation;
 pub mod inbox;
 pub mod messages;
+pub mod reports;
 pub mod rooms;
 pub mod streams;
 pub mod webhooks;

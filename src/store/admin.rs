@@ -1,28 +1,27 @@
-//! The operators' side of Redis: bans, deletions, ending rooms, reports and the audit
-//! log, and the public stats. Every admin write is one atomic script that also appends
-//! its audit entry. One typed function per script; each script's header in `lua/` gives
-//! its ARGV.
+//! The operators' side of Redis: bans, deletions, ending rooms, finding bots and rooms,
+//! and the audit log (reports are in [`super::reports`]). Every admin write is one atomic
+//! script that also appends its audit entry. One typed function per script; each
+//! script's header in `lua/` gives its ARGV.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::bots::KeyStreams;
+use super::reports::{cursor_args, LogPage};
 use super::upstash::Reply;
 use super::{records, Store, StoreError};
 use crate::auth::KeyHash;
 use crate::error::ApiResult;
-use crate::model::{Bot, BotRef, Message, Room, Visibility};
-use crate::ratelimit::{ClientLimit, RateLimit, Rated};
+use crate::model::{AuditFilter, Bot, LogCursor, Message, Room, Visibility};
 use crate::time::rfc3339;
 
 script!(ADMIN_BAN, "admin_ban");
 script!(ADMIN_UNBAN, "admin_unban");
 script!(ADMIN_DELETE, "admin_delete");
 script!(ADMIN_END_ROOM, "admin_end_room");
-script!(ADMIN_REPORTS, "admin_reports");
 script!(ADMIN_AUDIT, "admin_audit");
-script!(REPORT, "report");
-script!(STATS, "stats");
+script!(ADMIN_BOTS, "admin_bots");
+script!(ADMIN_ROOMS, "admin_rooms");
 
 /// Messages deleted in one room (by a ban's purge).
 #[derive(Debug, Clone)]
@@ -40,6 +39,8 @@ pub struct Banned {
     pub key_fingerprint: String,
     pub streams: Vec<String>,
     pub deleted: Vec<Deleted>,
+    /// Open reports of its messages the ban closed.
+    pub reports_closed: u64,
 }
 
 /// Bans the bot called `name` (and, with `purge`, deletes its messages in live rooms).
@@ -56,7 +57,7 @@ pub async fn ban(
         reason.to_string(),
         if purge { "1" } else { "" }.to_string(),
     ];
-    let [bot, key, streams, deleted] = store.run(&ADMIN_BAN, None, args).await?.fields()?;
+    let [bot, key, streams, deleted, closed] = store.run(&ADMIN_BAN, None, args).await?.fields()?;
     Ok(Banned {
         bot: records::bot(bot)?,
         key_fingerprint: KeyHash::from_stored(records::string(key)?).fingerprint(),
@@ -65,6 +66,7 @@ pub async fn ban(
             .into_iter()
             .map(deleted_in_room)
             .collect::<Result<_, _>>()?,
+        reports_closed: records::count(&closed)?,
     })
 }
 
@@ -90,12 +92,15 @@ fn deleted_in_room(reply: Reply) -> Result<Deleted, StoreError> {
     })
 }
 
-/// Lifts the ban of the bot called `name`.
-pub async fn unban(store: &Store, actor: &str, name: &str) -> ApiResult<(Bot, KeyStreams)> {
-    let [bot, key, streams] = store
-        .run(&ADMIN_UNBAN, None, [actor.to_string(), name.to_string()])
-        .await?
-        .fields()?;
+/// Lifts the ban of the bot called `name` (`reason` may be empty).
+pub async fn unban(
+    store: &Store,
+    actor: &str,
+    name: &str,
+    reason: &str,
+) -> ApiResult<(Bot, KeyStreams)> {
+    let args = [actor.to_string(), name.to_string(), reason.to_string()];
+    let [bot, key, streams] = store.run(&ADMIN_UNBAN, None, args).await?.fields()?;
     let bot = records::bot(bot)?;
     let key = KeyStreams {
         bot_id: bot.id.clone(),
@@ -111,135 +116,105 @@ pub struct Tombstone {
     pub message: Message,
     pub visibility: Visibility,
     pub deleted_now: bool,
+    /// Open reports of the message the deletion closed.
+    pub reports_closed: u64,
 }
 
-/// Deletes message `seq` of a room (a tombstone stays).
+/// Deletes message `seq` of a room (a tombstone stays); `reason` may be empty.
 pub async fn delete_message(
     store: &Store,
     actor: &str,
     room_id: &str,
     seq: u64,
+    reason: &str,
 ) -> ApiResult<Tombstone> {
-    let args = [actor.to_string(), room_id.to_string(), seq.to_string()];
-    let [message, visibility, now] = store.run(&ADMIN_DELETE, None, args).await?.fields()?;
+    let args = [
+        actor.to_string(),
+        room_id.to_string(),
+        seq.to_string(),
+        reason.to_string(),
+    ];
+    let [message, visibility, now, closed] =
+        store.run(&ADMIN_DELETE, None, args).await?.fields()?;
     Ok(Tombstone {
         message: records::message(message)?,
         visibility: records::visibility(visibility)?,
         deleted_now: records::flag(&now)?,
+        reports_closed: records::count(&closed)?,
     })
 }
 
-/// Ends a room now; returns it as it was.
-pub async fn end_room(store: &Store, actor: &str, room_id: &str) -> ApiResult<Room> {
-    let [room] = store
-        .run(
-            &ADMIN_END_ROOM,
-            None,
-            [actor.to_string(), room_id.to_string()],
-        )
-        .await?
-        .fields()?;
-    Ok(records::room(room)?)
-}
-
-/// A bot reports message `seq` of a room; returns whether this is a new report.
-pub async fn report(
+/// Ends a room now (`reason` may be empty); returns it as it was and how many open
+/// reports of it that closed.
+pub async fn end_room(
     store: &Store,
-    caller: &KeyHash,
+    actor: &str,
     room_id: &str,
-    seq: u64,
     reason: &str,
-    limit: RateLimit,
-) -> ApiResult<Rated<bool>> {
-    let [limit, window] = limit.script_args();
-    let args = [
-        room_id.to_string(),
-        seq.to_string(),
-        reason.to_string(),
-        limit,
-        window,
-    ];
-    let outcome = store.run(&REPORT, Some(caller), args).await?;
-    let rate = outcome.rate;
-    let [_, new] = outcome.fields()?;
-    Ok(Rated {
-        value: records::flag(&new)?,
-        rate,
-    })
+) -> ApiResult<(Room, u64)> {
+    let args = [actor.to_string(), room_id.to_string(), reason.to_string()];
+    let [room, closed] = store.run(&ADMIN_END_ROOM, None, args).await?.fields()?;
+    Ok((records::room(room)?, records::count(&closed)?))
 }
 
-/// A report as operators read it.
+/// A bot as operators find it: the directory's fields and its ban.
 #[derive(Debug, Serialize)]
-pub struct Report {
-    pub seq: u64,
-    pub at: String,
-    pub room_id: String,
-    pub message_seq: u64,
-    /// The room, while it lives.
-    pub room: Option<Room>,
-    /// The message as it is now: a tombstone once deleted; null once gone.
-    pub message: Option<Message>,
-    pub reporter: BotRef,
+pub struct FoundBot {
+    #[serde(flatten)]
+    pub bot: Bot,
+    /// Null unless the bot is banned.
+    pub banned: Option<Ban>,
+}
+
+/// Why and since when a bot is banned.
+#[derive(Debug, Serialize)]
+pub struct Ban {
     pub reason: String,
+    /// Unknown (null) for bans older than the index of banned bots.
+    pub at: Option<String>,
 }
 
-/// A page of one of the operators' logs.
-#[derive(Debug, Serialize)]
-pub struct LogPage<T> {
-    pub entries: Vec<T>,
-    pub has_more: bool,
-    pub last_seq: u64,
-}
-
-#[derive(Deserialize)]
-struct StoredReport {
-    seq: u64,
-    at: i64,
-    room_id: String,
-    message_seq: u64,
-    reason: String,
-}
-
-/// Reports after `after`, oldest first.
-pub async fn reports(store: &Store, after: u64, limit: u64) -> ApiResult<LogPage<Report>> {
-    let [entries, has_more, last_seq] = store
-        .run(&ADMIN_REPORTS, None, [after.to_string(), limit.to_string()])
+/// Bots whose name contains `query` (lower case; empty: any), banned ones included.
+pub async fn find_bots(store: &Store, query: &str, limit: u64) -> ApiResult<Vec<FoundBot>> {
+    let [found] = store
+        .run(&ADMIN_BOTS, None, [query.to_string(), limit.to_string()])
         .await?
         .fields()?;
-    let entries = records::array(entries)?
+    records::array(found)?
         .into_iter()
-        .map(|entry| {
-            let [stored, room, message, reporter] = records::fields(entry)?;
-            let stored: StoredReport = serde_json::from_str(&records::string(stored)?)
-                .map_err(|e| StoreError::Decode(format!("report: {e}")))?;
-            Ok(Report {
-                seq: stored.seq,
-                at: rfc3339(stored.at),
-                room_id: stored.room_id,
-                message_seq: stored.message_seq,
-                room: optional(room, records::room)?,
-                message: optional(message, records::message)?,
-                reporter: records::bot_ref(reporter)?,
-                reason: stored.reason,
-            })
+        .map(|reply| {
+            let [id, name, description, created_at, active, reason, banned_at] =
+                records::fields(reply)?;
+            let bot = records::bot(Reply::Array(vec![
+                id,
+                name,
+                description,
+                created_at,
+                active,
+            ]))?;
+            let reason = records::string(reason)?;
+            let banned = (!reason.is_empty())
+                .then(|| -> Result<Ban, StoreError> {
+                    Ok(Ban {
+                        reason,
+                        at: records::opt_ms(banned_at)?.map(rfc3339),
+                    })
+                })
+                .transpose()?;
+            Ok(FoundBot { bot, banned })
         })
-        .collect::<Result<_, StoreError>>()?;
-    Ok(LogPage {
-        entries,
-        has_more: records::flag(&has_more)?,
-        last_seq: records::count(&last_seq)?,
-    })
+        .collect::<Result<_, StoreError>>()
+        .map_err(Into::into)
 }
 
-/// A field a script answers with `false` (nil) when there is nothing.
-fn optional<T>(
-    reply: Reply,
-    decode: fn(Reply) -> Result<T, StoreError>,
-) -> Result<Option<T>, StoreError> {
-    match reply {
-        Reply::Nil | Reply::Int(0) => Ok(None),
-        other => decode(other).map(Some),
-    }
+/// Live rooms, public and private, whose name or id contains `query` (lower case;
+/// empty: any), the global room first.
+pub async fn find_rooms(store: &Store, query: &str, limit: u64) -> ApiResult<Vec<Room>> {
+    let [found] = store
+        .run(&ADMIN_ROOMS, None, [query.to_string(), limit.to_string()])
+        .await?
+        .fields()?;
+    Ok(records::rooms(found)?)
 }
 
 /// One admin action as the audit log keeps it.
@@ -256,7 +231,7 @@ pub struct AuditEntry {
 }
 
 /// Audit times are kept in ms and shown as RFC 3339.
-mod time_ms {
+pub(super) mod time_ms {
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(at: &str, s: S) -> Result<S::Ok, S::Error> {
@@ -268,12 +243,24 @@ mod time_ms {
     }
 }
 
-/// Audit entries after `after`, oldest first.
-pub async fn audit(store: &Store, after: u64, limit: u64) -> ApiResult<LogPage<AuditEntry>> {
-    let [entries, has_more, last_seq] = store
-        .run(&ADMIN_AUDIT, None, [after.to_string(), limit.to_string()])
-        .await?
-        .fields()?;
+/// A page of the audit log from `cursor`, as `filter` says.
+pub async fn audit(
+    store: &Store,
+    cursor: LogCursor,
+    limit: u64,
+    filter: &AuditFilter,
+) -> ApiResult<LogPage<AuditEntry>> {
+    let [order, from] = cursor_args(cursor);
+    let bound = |ms: Option<i64>| ms.map(|ms| ms.to_string()).unwrap_or_default();
+    let args = [
+        order,
+        from,
+        limit.to_string(),
+        filter.action.clone().unwrap_or_default(),
+        bound(filter.since_ms),
+        bound(filter.until_ms),
+    ];
+    let [entries, next, last_seq] = store.run(&ADMIN_AUDIT, None, args).await?.fields()?;
     let entries = records::array(entries)?
         .into_iter()
         .map(|entry| {
@@ -281,34 +268,5 @@ pub async fn audit(store: &Store, after: u64, limit: u64) -> ApiResult<LogPage<A
                 .map_err(|e| StoreError::Decode(format!("audit entry: {e}")))
         })
         .collect::<Result<_, _>>()?;
-    Ok(LogPage {
-        entries,
-        has_more: records::flag(&has_more)?,
-        last_seq: records::count(&last_seq)?,
-    })
-}
-
-/// `GET /api/stats`.
-#[derive(Debug, Serialize)]
-pub struct Stats {
-    pub bots: u64,
-    pub rooms_live: u64,
-    pub messages_last_hour: u64,
-    pub messages_last_day: u64,
-}
-
-/// The public numbers; every call counts against the client's reads.
-pub async fn stats(store: &Store, reads: &ClientLimit) -> ApiResult<Rated<Stats>> {
-    let outcome = store.run(&STATS, None, reads.script_args()).await?;
-    let rate = outcome.rate;
-    let [bots, rooms, hour, day] = outcome.fields()?;
-    Ok(Rated {
-        value: Stats {
-            bots: records::count(&bots)?,
-            rooms_live: records::count(&rooms)?,
-            messages_last_hour: records::count(&hour)?,
-            messages_last_day: records::count(&day)?,
-        },
-        rate,
-    })
+    Ok(LogPage::new(entries, &next, &last_seq)?)
 }

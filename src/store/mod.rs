@@ -6,8 +6,8 @@
 //! its answer) therefore lives in two places side by side — the `.lua` file's header and
 //! that function — and nothing above the store sees a Redis reply.
 //!
-//! - [`bots`], [`rooms`], [`messages`], [`inbox`], [`admin`]: the typed functions, one
-//!   per script.
+//! - [`bots`], [`rooms`], [`messages`], [`conversation`], [`inbox`], [`admin`],
+//!   [`reports`], [`stats`]: the typed functions, one per script.
 //! - `upstash`: the HTTP client and the typed form of Redis replies (private).
 //! - `records`: decoding script output into the model's objects (private).
 //! - `lua/keys.lua`: the whole key layout on one screen; `lua/helpers.lua`: the calling
@@ -36,7 +36,9 @@ pub mod conversation;
 pub mod inbox;
 pub mod messages;
 mod records;
+pub mod reports;
 pub mod rooms;
+pub mod stats;
 mod upstash;
 
 use worker::Env;

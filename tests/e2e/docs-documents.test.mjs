@@ -56,10 +56,13 @@ const ROUTES = [
   ["GET", "/api/stats"],
   ["POST", "/api/admin/bots/{name}/ban"],
   ["POST", "/api/admin/bots/{name}/unban"],
+  ["GET", "/api/admin/bots"],
+  ["GET", "/api/admin/rooms"],
   ["DELETE", "/api/admin/rooms/{id}/messages/{seq}"],
   ["GET", "/api/admin/rooms/{id}/messages/{seq}/history"],
   ["DELETE", "/api/admin/rooms/{id}"],
   ["GET", "/api/admin/reports"],
+  ["POST", "/api/admin/reports/{seq}/dismiss"],
   ["GET", "/api/admin/audit"],
   ["POST", "/mcp"],
 ];
@@ -68,7 +71,7 @@ const ROUTES = [
 const isAdmin = (path) => path.startsWith("/api/admin/");
 
 /** POST routes that take no body. */
-const BODILESS = new Set(["/api/bots/me/rotate-key", "/api/bots/me/webhook/test", "/api/bots/me/webhook/rotate-secret", "/api/rooms/{id}/join", "/api/rooms/{id}/leave", "/api/rooms/{id}/typing", "/api/admin/bots/{name}/unban"]);
+const BODILESS = new Set(["/api/bots/me/rotate-key", "/api/bots/me/webhook/test", "/api/bots/me/webhook/rotate-secret", "/api/rooms/{id}/join", "/api/rooms/{id}/leave", "/api/rooms/{id}/typing"]);
 
 test("the route list above is the router's table (src/routes/table.rs)", async () => {
   const { readFile } = await import("node:fs/promises");
@@ -445,4 +448,17 @@ test("real answers of the operators' API match the schemas", { skip: !process.en
   check("DELETE", "/api/admin/rooms/{id}", await admin("DELETE", `/api/admin/rooms/${room.id}`));
   check("GET", "/api/admin/audit", await admin("GET", "/api/admin/audit?limit=5"));
   check("GET", "/api/admin/audit", await api("GET", "/api/admin/audit"));
+
+  // What the operator console reads and does.
+  const second = await post(owner, "global", unique("quoted, not spam "));
+  await api("POST", `/api/rooms/global/messages/${second.seq}/report`, { key: spammer.key, json: { reason: "spam?" } });
+  const queue = await admin("GET", "/api/admin/reports?status=open&order=newest&limit=5");
+  check("GET", "/api/admin/reports", queue);
+  check("POST", "/api/admin/reports/{seq}/dismiss", await admin("POST", `/api/admin/reports/${queue.body.entries[0].seq}/dismiss`, { json: { reason: "a quote" } }));
+  check("POST", "/api/admin/reports/{seq}/dismiss", await admin("POST", "/api/admin/reports/999999/dismiss", { json: { reason: "none" } }));
+  check("GET", "/api/admin/reports", await admin("GET", "/api/admin/reports?order=newest&after=1"));
+  check("GET", "/api/admin/bots", await admin("GET", `/api/admin/bots?q=${spammer.bot.name}`));
+  check("GET", "/api/admin/rooms", await admin("GET", "/api/admin/rooms?q=global"));
+  check("GET", "/api/admin/audit", await admin("GET", "/api/admin/audit?order=newest&action=dismiss_report&since=2026-01-01T00:00:00Z"));
+  check("GET", "/api/stats", await api("GET", "/api/stats"));
 });

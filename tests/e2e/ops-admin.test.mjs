@@ -236,7 +236,7 @@ test("the duplicate guard: the same words from the same bot in the same room, ag
 
 test("stats count bots, live rooms and messages of the last hour and day, from counters", async () => {
   const before = (await api("GET", "/api/stats")).body;
-  assert.deepEqual(Object.keys(before).sort(), ["bots", "messages_last_day", "messages_last_hour", "rooms_live"]);
+  assert.deepEqual(Object.keys(before), ["bots", "rooms_live", "messages_last_hour", "messages_last_day", "bots_new_last_day", "per_minute", "per_hour", "top_rooms", "top_bots"]);
   const [a, b] = await registerBots(2, "stat");
   await createRoom(a, { name: "counted" });
   for (let i = 0; i < 3; i++) await post(b, "global", unique("counted"));

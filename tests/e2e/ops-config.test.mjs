@@ -52,29 +52,36 @@ test("a weak key secret stops the deployment loudly, and the smoke check names i
 
 test("the key layout: older data is brought up to date by the health check; newer data is reported", async () => {
   const owner = await registerBot("layout");
+  const banned = await registerBot("layoutban");
   const pub = await createRoom(owner, { name: "from before the upgrade" });
   const priv = await createRoom(owner, { name: "private from before", visibility: "private" });
   const listed = async (visibility) => (await api("GET", `/api/rooms/list?visibility=${visibility}`)).body.rooms.map((r) => r.id);
-  // Layout 1 had no per-visibility indexes and no cc:layout.
+  const found = async (name) => (await admin("GET", `/api/admin/bots?q=${name.slice(0, -2)}`)).body.bots.map((b) => b.name);
+  assert.equal((await admin("POST", `/api/admin/bots/${banned.bot.name}/ban`, { json: { reason: "before the upgrade" } })).status, 200);
+  // Layout 1 had no per-visibility indexes and no cc:layout; layout 2 no index of
+  // banned bots (a ban then only took the bot out of the directory).
   await redis("ZREM", "cc:rooms:active:public", pub.id);
   await redis("ZREM", "cc:rooms:active:private", priv.id);
+  await redis("DEL", "cc:bots:banned");
   await redis("DEL", "cc:layout");
   assert.ok(!(await listed("public")).includes(pub.id));
+  assert.ok(!(await found(banned.bot.name)).includes(banned.bot.name), "a search by part of the name misses it");
   const health = await api("GET", "/api/health");
   assert.equal(health.status, 200, health.text);
-  assert.equal(health.body.layout, 2);
-  assert.equal(await redis("GET", "cc:layout"), "2");
+  assert.equal(health.body.layout, 3);
+  assert.equal(await redis("GET", "cc:layout"), "3");
   assert.ok((await listed("public")).includes(pub.id), "the public room is listed again");
   assert.ok((await listed("private")).includes(priv.id), "the private room is listed again");
   assert.ok(!(await listed("public")).includes(priv.id));
+  assert.ok((await found(banned.bot.name)).includes(banned.bot.name), "the banned bot is found again");
 
-  await redis("SET", "cc:layout", "3");
+  await redis("SET", "cc:layout", "4");
   const newer = await api("GET", "/api/health");
   assert.equal(newer.status, 503);
-  assert.equal(newer.body.layout, 3);
-  assert.match(newer.body.problem, /key layout 3, newer than this release's 2/);
-  assert.equal(await redis("GET", "cc:layout"), "3", "newer data is left alone");
-  await redis("SET", "cc:layout", "2");
+  assert.equal(newer.body.layout, 4);
+  assert.match(newer.body.problem, /key layout 4, newer than this release's 3/);
+  assert.equal(await redis("GET", "cc:layout"), "4", "newer data is left alone");
+  await redis("SET", "cc:layout", "3");
   assert.equal((await api("GET", "/api/health")).status, 200);
 });
 

@@ -1,4 +1,16 @@
--- A page of the audit log, oldest first. ARGV: now, '', after, limit.
--- Returns {entries (JSON), has_more, last_seq}.
-local page, has_more, last_seq = log_page(K.audit, ARGV[3], tonumber(ARGV[4]))
-return ok({page, has_more and 1 or 0, last_seq})
+-- A page of the audit log. ARGV: now, '', order ('newest' or 'oldest'), cursor (the seq
+-- to go on from, exclusive; '+inf' or '-inf' from an end), limit, action ('' for any),
+-- since and until (ms, '' for no bound; until exclusive). Returns {{entry JSON...}, seq
+-- to go on from or -1, last seq}.
+local newest, cursor, limit = ARGV[3] == 'newest', ARGV[4], tonumber(ARGV[5])
+local action, since, till = ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8])
+local keep = nil
+if action ~= '' or since or till then
+  keep = function(entry)
+    local e = cjson.decode(entry)
+    return (action == '' or e.action == action) and (not since or e.at >= since)
+      and (not till or e.at < till)
+  end
+end
+local page, next = log_scan(K.audit, newest, cursor, limit, keep)
+return ok({page, next or -1, log_last('audit')})

@@ -1,14 +1,16 @@
--- A page of reports for operators, oldest first, each resolved: the room (nil fields
--- once it is gone), the message as it is now (a tombstone once deleted, nil once gone),
--- the reporter. ARGV: now, '', after, limit. Returns {{report JSON, room JSON or '',
--- message JSON or '', {reporter id, name}}..., has_more, last_seq}.
-local page, has_more, last_seq = log_page(K.reports, ARGV[3], tonumber(ARGV[4]))
-local out = {}
-for _, entry in ipairs(page) do
-  local report = cjson.decode(entry)
-  local room = load_room(report.room_id)
-  local message = room and redis.call('ZRANGEBYSCORE', K.log(report.room_id), report.message_seq, report.message_seq)[1]
-  table.insert(out, {entry, room and room_out(room) or false, message or false,
-    {report.reporter, bot_name(report.reporter) or ''}})
+-- A page of reports for operators, each resolved as report_out says (the room, the
+-- message as it is now between its neighbours, the reporter, how it was closed).
+-- ARGV: now, '', order ('newest' or 'oldest'), cursor (the seq to go on from, exclusive;
+-- '+inf' or '-inf' from an end), limit, status ('open' or 'all'). Returns {{report}...,
+-- seq to go on from or -1, last seq, open reports}.
+local newest, cursor, limit, open_only = ARGV[3] == 'newest', ARGV[4], tonumber(ARGV[5]), ARGV[6] == 'open'
+local keep = nil
+if open_only then
+  keep = function(entry)
+    return redis.call('HEXISTS', K.reports_closed, cjson.decode(entry).seq) == 0
+  end
 end
-return ok({out, has_more and 1 or 0, last_seq})
+local page, next = log_scan(K.reports, newest, cursor, limit, keep)
+local out = {}
+for _, entry in ipairs(page) do table.insert(out, report_out(entry)) end
+return ok({out, next or -1, log_last('reports'), reports_open()})

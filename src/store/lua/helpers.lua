@@ -442,10 +442,107 @@ local function audit(actor, action, target, details)
   return seq
 end
 
--- A page of one of the operators' logs (`reports`, `audit`) after `after`: raw entries.
-local function log_page(key, after, limit)
-  local page = redis.call('ZRANGEBYSCORE', key, '(' .. after, '+inf', 'LIMIT', 0, limit + 1)
-  local has_more = #page > limit
-  if has_more then table.remove(page) end
-  return page, has_more, tonumber(redis.call('HGET', K.seq, key == K.reports and 'reports' or 'audit') or 0)
+-- How many log entries one read of an operators' log looks at, at most: a filtered page
+-- that finds fewer matches says where to go on (its `next`).
+local LOG_SCANNED = 5000
+
+-- A page of an operators' log (`reports`, `audit`): walks it from `cursor` (exclusive;
+-- '+inf' or '-inf' from an end), newest first or oldest first, keeping up to `limit`
+-- raw entries `keep` accepts (nil: every entry). Returns them and the seq to go on from,
+-- or nil when nothing more matches.
+local function log_scan(key, newest, cursor, limit, keep)
+  local out, scanned, pos, last = {}, 0, cursor, nil
+  while scanned < LOG_SCANNED do
+    local chunk
+    if newest then
+      chunk = redis.call('ZREVRANGEBYSCORE', key, '(' .. pos, '-inf', 'WITHSCORES', 'LIMIT', 0, 100)
+    else
+      chunk = redis.call('ZRANGEBYSCORE', key, '(' .. pos, '+inf', 'WITHSCORES', 'LIMIT', 0, 100)
+    end
+    if #chunk == 0 then return out, nil end
+    for i = 1, #chunk, 2 do
+      scanned = scanned + 1
+      if not keep or keep(chunk[i]) then
+        if #out == limit then return out, last end
+        table.insert(out, chunk[i])
+        last = chunk[i + 1]
+      end
+      pos = chunk[i + 1]
+    end
+  end
+  return out, pos
+end
+
+-- The last seq of an operators' log (`reports`, `audit`).
+local function log_last(name) return tonumber(redis.call('HGET', K.seq, name) or 0) end
+
+-- How many of the newest reports an action looks through for the ones it settles.
+local REPORTS_SETTLED = 1000
+
+-- Reports still open: all of them but the closed ones.
+local function reports_open()
+  return redis.call('ZCARD', K.reports) - redis.call('HLEN', K.reports_closed)
+end
+
+-- Closes the open reports among the newest REPORTS_SETTLED that `settles(report)` says
+-- this action settled (`action`: dismissed, message_deleted, bot_banned, room_ended).
+-- Returns how many it closed.
+local function close_reports(actor, action, reason, settles)
+  local entries = redis.call('ZREVRANGE', K.reports, 0, REPORTS_SETTLED - 1)
+  if #entries == 0 then return 0 end
+  local reports, seqs = {}, {}
+  for i, entry in ipairs(entries) do
+    reports[i] = cjson.decode(entry)
+    seqs[i] = reports[i].seq
+  end
+  local closed_already = redis.call('HMGET', K.reports_closed, unpack(seqs))
+  local closing = cjson.encode({at = NOW, actor = actor, action = action,
+    reason = reason ~= '' and reason or nil})
+  local count = 0
+  for i, report in ipairs(reports) do
+    if not closed_already[i] and settles(report) then
+      redis.call('HSET', K.reports_closed, report.seq, closing)
+      count = count + 1
+    end
+  end
+  return count
+end
+
+-- How many messages on each side of a reported message operators read with it.
+local REPORT_CONTEXT = 2
+
+-- A report as operators read it: {report JSON, room or false, the message JSON as it is
+-- now (a tombstone once deleted) or false once gone, {reporter id, name}, how it was
+-- closed (JSON) or false while open, {messages before}, {messages after}}. A room that
+-- ended shows nothing of what was said in it.
+local function report_out(entry)
+  local report = cjson.decode(entry)
+  local room = load_room(report.room_id)
+  local message, before, after = false, {}, {}
+  if room then
+    local log, seq = K.log(report.room_id), report.message_seq
+    message = stored_message(report.room_id, seq) or false
+    before = redis.call('ZRANGEBYSCORE', log, seq - REPORT_CONTEXT, seq - 1)
+    after = redis.call('ZRANGEBYSCORE', log, seq + 1, seq + REPORT_CONTEXT)
+  end
+  return {entry, room and room_out(room) or false, message,
+    {report.reporter, bot_name(report.reporter) or ''},
+    redis.call('HGET', K.reports_closed, report.seq) or false, before, after}
+end
+
+-- STATS: counters the public numbers are read from, each kept a little over a day.
+local STATS_KEPT_MS = 90000000
+
+local function hour_of(ms) return math.floor(ms / 3600000) end
+
+-- Counts one more in a stats counter.
+local function stats_count(key)
+  redis.call('INCR', key)
+  redis.call('PEXPIRE', key, STATS_KEPT_MS)
+end
+
+-- Counts one more for `member` in a stats ranking.
+local function stats_rank(key, member)
+  redis.call('ZINCRBY', key, 1, member)
+  redis.call('PEXPIRE', key, STATS_KEPT_MS)
 end

@@ -46,10 +46,20 @@
 --   cc:room:{id}:reported  set    "bot id|seq": who reported which message (one each)
 --   cc:reports             zset   reports by seq, each JSON {seq, at, room_id, seq of the
 --                                 message, reporter id, reason}: a reference, never content
+--   cc:reports:closed      hash   report seq -> JSON {at, actor, action, reason}: the
+--                                 reports operators dismissed or acted on (the rest are
+--                                 the open queue)
+--   cc:bots:banned         zset   banned bot id -> banned at (ms): what the operators'
+--                                 bot search finds beside the directory
 --   cc:audit               zset   admin actions by seq, each JSON {seq, at, actor, action,
 --                                 target, details}
 --   cc:seq                 hash   the last seq handed out: `reports`, `audit`
 --   cc:stats:msgs:{minute} string messages posted in that minute (expires after a day)
+--   cc:stats:rooms:{hour}  zset   public room id -> messages posted in it in that clock
+--                                 hour (expires after a day): the day's most active rooms
+--   cc:stats:bots:{hour}   zset   bot id -> its messages in public rooms in that hour
+--                                 (expires after a day): the day's most active bots
+--   cc:stats:new:{hour}    string bots registered in that hour (expires after a day)
 --   cc:layout              string the version of this layout the data is in (LAYOUT below);
 --                                 layout_upgrade.lua brings older data up to it
 -- The global room is cc:room:global with no expiry and no member set: every bot is in.
@@ -80,16 +90,21 @@ function K.ended(room_id) return 'cc:ended:' .. room_id end
 function K.dup(room_id, bot_id, digest) return 'cc:dup:' .. room_id .. ':' .. bot_id .. ':' .. digest end
 function K.reported(room_id) return 'cc:room:' .. room_id .. ':reported' end
 K.reports = 'cc:reports'
+K.reports_closed = 'cc:reports:closed'
+K.bots_banned = 'cc:bots:banned'
 K.audit = 'cc:audit'
 K.seq = 'cc:seq'
 function K.stats_msgs(minute) return 'cc:stats:msgs:' .. minute end
+function K.stats_rooms(hour) return 'cc:stats:rooms:' .. hour end
+function K.stats_bots(hour) return 'cc:stats:bots:' .. hour end
+function K.stats_new(hour) return 'cc:stats:new:' .. hour end
 K.rooms_active = 'cc:rooms:active'
 function K.rooms_active_by(visibility) return 'cc:rooms:active:' .. visibility end
 K.rooms_expiry = 'cc:rooms:expiry'
 K.layout = 'cc:layout'
 -- The version of the key layout above. Raise it with every release that changes what a
 -- key holds or adds an index older data lacks, and teach layout_upgrade.lua the step.
-local LAYOUT = 2
+local LAYOUT = 3
 function K.rate(kind, who) return 'cc:rate:' .. kind .. ':' .. who end
 
 local GLOBAL = 'global'

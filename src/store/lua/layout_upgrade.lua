@@ -17,5 +17,20 @@ if stored < 2 then
   end
 end
 
+if stored < 3 then
+  -- Layout 3 added the index of banned bots (the operators' bot search): banned bots
+  -- are the ones with a `banned` reason. A one-time walk of the bots' names.
+  local cursor = '0'
+  repeat
+    local page = redis.call('SCAN', cursor, 'MATCH', 'cc:name:*', 'COUNT', 1000)
+    cursor = page[1]
+    for _, key in ipairs(page[2]) do
+      local bot_id = redis.call('GET', key)
+      local bot = bot_id and redis.call('HMGET', K.bot(bot_id), 'banned', 'last_active_at')
+      if bot and bot[1] then redis.call('ZADD', K.bots_banned, bot[2] or NOW, bot_id) end
+    end
+  until cursor == '0'
+end
+
 if stored ~= LAYOUT then redis.call('SET', K.layout, LAYOUT) end
 return ok({stored, LAYOUT})

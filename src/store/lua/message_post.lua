@@ -64,9 +64,12 @@ redis.call('HSET', K.room(room_id), 'last_message_at', NOW)
 redis.call('SET', duplicate, seq, 'PX', duplicate_window)
 redis.call('ZADD', K.posts(bot_id), NOW, room_id .. '|' .. seq)
 redis.call('ZREMRANGEBYRANK', K.posts(bot_id), 0, -(POSTS_KEPT + 1))
-local minute = K.stats_msgs(math.floor(NOW / 60000))
-redis.call('INCR', minute)
-redis.call('PEXPIRE', minute, 90000000)
+stats_count(K.stats_msgs(math.floor(NOW / 60000)))
+if room.visibility == 'public' then
+  -- The day's most active public rooms and bots (private rooms never show there).
+  stats_rank(K.stats_rooms(hour_of(NOW)), room_id)
+  stats_rank(K.stats_bots(hour_of(NOW)), bot_id)
+end
 if room_id ~= GLOBAL then
   redis.call('PEXPIREAT', K.log(room_id), room.expires_at + KEY_GRACE_MS)
   redis.call('ZADD', K.rooms_active, NOW, room_id)

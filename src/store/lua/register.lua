@@ -8,5 +8,6 @@ redis.call('SET', K.key(key_hash), bot_id)
 redis.call('HSET', K.bot(bot_id), 'id', bot_id, 'name', name, 'description', description,
   'created_at', NOW, 'last_active_at', NOW, 'key', key_hash, 'recovery', ARGV[8], 'inbox_seq', 0)
 redis.call('ZADD', K.bots_active, NOW, bot_id)
+stats_count(K.stats_new(hour_of(NOW)))
 rate_consume()
 return ok({bot_out(bot_id)})

@@ -2,6 +2,10 @@
 //! `validation_failed` error naming the field. Nothing here touches storage, so every
 //! bad input is refused before a round trip is spent and before anything is written.
 
+mod operators;
+
+pub use operators::{audit_query, log_page, search_query, AUDIT_ACTIONS};
+
 use crate::error::{ApiError, ApiResult};
 use crate::ids;
 use crate::model::{DirectoryCursor, Page, RoomFilter, Visibility};
