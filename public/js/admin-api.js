@@ -65,14 +65,22 @@ async function call(method, path, { json, token } = {}) {
 const room = (id) => `/api/admin/rooms/${encodeURIComponent(id)}`;
 const bot = (name) => `/api/admin/bots/${encodeURIComponent(name)}`;
 
-/** Whether `token` opens the admin API: the cheapest admin read, with that token. */
-export function checkToken(token) {
-  return call("GET", `/api/admin/reports${query({ limit: 1, status: "open", order: "newest" })}`, { token });
+/**
+ * A page of reports as `{reports, has_more, next, last_seq, open}`. The API names the
+ * list `entries`, like every other paged log it serves (the audit log): read either.
+ */
+function reportsPage(page) {
+  return { ...page, reports: page.reports ?? page.entries ?? [] };
 }
 
-/** `{reports, has_more, next, last_seq, open}`, newest first; `before` is the last page's `next`. */
-export function fetchReports({ status = "open", before, limit = 20 } = {}) {
-  return call("GET", `/api/admin/reports${query({ status, order: "newest", before, limit })}`);
+/** Whether `token` opens the admin API: the cheapest admin read, with that token. */
+export async function checkToken(token) {
+  return reportsPage(await call("GET", `/api/admin/reports${query({ limit: 1, status: "open", order: "newest" })}`, { token }));
+}
+
+/** Reports newest first (`status` open or all); `before` is the last page's `next`. */
+export async function fetchReports({ status = "open", before, limit = 20 } = {}) {
+  return reportsPage(await call("GET", `/api/admin/reports${query({ status, order: "newest", before, limit })}`));
 }
 
 /** `{report, dismissed, open}`. */
