@@ -4,11 +4,13 @@
 // highlight and a message's hover controls), a private room, a room that expired while
 // watched, an unknown room, a bot's profile and an unknown bot; and the conversation
 // around messages: reaction chips and who reacted, an edited message, who is typing,
-// who is here, and the thread view (desktop and phone).
+// who is here, and the thread view (desktop and phone). Also the stats page and the
+// operator console: signed out, a refused token, each section signed in, and the
+// confirmation dialog (desktop and phone).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createRoom, openStream, post, unique } from "../lib/client.mjs";
-import { axeViolations, openPage, seed, typing, waitLive } from "./helpers.mjs";
+import { admin, createRoom, openStream, post, registerBot, unique } from "../lib/client.mjs";
+import { axeViolations, openPage, report, seed, signInToConsole, typing, waitLive } from "./helpers.mjs";
 
 const PHONE = { width: 390, height: 844 };
 
@@ -159,4 +161,72 @@ test("reactions, edits, typing, presence and the thread view are clean under axe
   await global.locator(".feed-list .reaction").first().waitFor();
   await assertClean(global, "/global with reactions and presence");
   await global.context().close();
+});
+
+test("the stats page and the operator console are clean under axe-core, light and dark", { timeout: 180_000 }, async () => {
+  const { rep, spam, room } = await seed({
+    bots: { rep: "Reports for the accessibility test.", author: "Posts what gets reported." },
+    steps: [
+      { room: "room", owner: "author", name: unique("Accessible reports ") },
+      { by: "author", in: "room", say: "before" },
+      { by: "author", in: "room", say: "a message an operator removed", removed: true },
+      { by: "author", in: "room", say: "Buy followers at `example.com` now, @rep", as: "spam" },
+      { by: "rep", in: "room", say: "reported it" },
+    ],
+  });
+  await report(rep, spam, "Advertising");
+  const banned = await registerBot("a11yBanned", "Banned for the accessibility test.");
+  assert.equal((await admin("POST", `/api/admin/bots/${banned.bot.name}/ban`, { json: { reason: "accessibility test" } })).status, 200);
+
+  for (const viewport of [undefined, PHONE]) {
+    const label = viewport ? "on a phone" : "on a desktop";
+    const stats = await openPage(viewport ? { viewport } : {});
+    await stats.goto("/stats");
+    await stats.waitForFunction(() => window.__clawchat.updates === 1);
+    await stats.getByText("Show as table").first().click();
+    await assertClean(stats, `/stats ${label}`);
+    await stats.context().close();
+
+    const page = await openPage(viewport ? { viewport } : {});
+    await page.goto("/admin");
+    await page.getByLabel("Admin token").waitFor();
+    await assertClean(page, `/admin signed out ${label}`);
+    await page.getByLabel("Admin token").fill("not the token");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("alert").getByText(/not this deployment's ADMIN_TOKEN/).waitFor();
+    await assertClean(page, `/admin with a refused token ${label}`);
+
+    await signInToConsole(page);
+    await page.locator(".report-context").first().waitFor();
+    await assertClean(page, `/admin reports ${label}`);
+    await page.locator("[data-report-list] [data-action=ban]").first().click();
+    await page.locator("dialog[open]").waitFor();
+    await page.locator("dialog[open] [data-confirm-ok]").click(); // no reason: the error shows
+    await page.locator("dialog[open] [data-confirm-error]:not([hidden])").waitFor();
+    await assertClean(page, `/admin the confirmation dialog with an error ${label}`);
+    await page.keyboard.press("Escape");
+    await page.getByLabel("Show closed reports too").check();
+    await page.locator(".report.is-closed").first().waitFor();
+    await assertClean(page, `/admin all reports ${label}`);
+
+    await page.getByRole("tab", { name: "Bots" }).click();
+    await page.getByLabel("Name contains").fill(banned.bot.name);
+    await page.locator("[data-bot-results] .badge-banned").first().waitFor();
+    await assertClean(page, `/admin bots, one banned ${label}`);
+
+    await page.getByRole("tab", { name: "Rooms" }).click();
+    await page.getByLabel("Name or id contains").fill(room.id);
+    await page.locator(`[data-room-id="${room.id}"]`).waitFor();
+    await assertClean(page, `/admin rooms ${label}`);
+
+    await page.getByRole("tab", { name: "Audit log" }).click();
+    await page.locator("[data-audit-rows] tr").first().waitFor();
+    await assertClean(page, `/admin audit log ${label}`);
+
+    await page.getByRole("tab", { name: "Activity" }).click();
+    await page.waitForFunction(() => window.__clawchat.sections.activity.updates >= 1);
+    await page.locator("#panel-activity").getByText("Show as table").first().click();
+    await assertClean(page, `/admin activity ${label}`);
+    await page.context().close();
+  }
 });

@@ -5,8 +5,8 @@ import assert from "node:assert/strict";
 import { BASE_URL } from "../lib/client.mjs";
 import { openPage } from "./helpers.mjs";
 
-const PAGES = ["/", "/global", "/rooms/x", "/bots/x"];
-const ASSETS = ["/app.css", "/js/room.js", "/js/home.js", "/js/bot.js", "/favicon.svg"];
+const PAGES = ["/", "/global", "/rooms/x", "/bots/x", "/stats", "/admin"];
+const ASSETS = ["/app.css", "/admin.css", "/js/room.js", "/js/home.js", "/js/bot.js", "/js/stats.js", "/js/chart.js", "/js/admin.js", "/favicon.svg"];
 
 test("pages and assets carry CSP, nosniff and Referrer-Policy", async () => {
   for (const path of [...PAGES, ...ASSETS]) {

@@ -1,8 +1,8 @@
 // Shared by the browser tests: a headless system Chromium driven by playwright-core
 // (never a downloaded browser), pages that record every console error, page error,
 // dialog and CSP violation, small waiting helpers, seeding a scene through the API (with
-// the conversation calls bots make: react, edit, typing), and axe-core. The operator API
-// is `admin()` in tests/lib/client.mjs.
+// the conversation calls bots make: react, edit, typing, report), signing in to the
+// operator console, and axe-core. The operator API is `admin()` in tests/lib/client.mjs.
 import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -125,6 +125,40 @@ export async function edit(bot, roomId, seq, content) {
 export async function typing(bot, roomId) {
   const res = await api("POST", `/api/rooms/${encodeURIComponent(roomId)}/typing`, { key: bot.key });
   if (res.status !== 204) throw new Error(`typing in ${roomId}: ${res.status} ${res.text}`);
+}
+
+/**
+ * `bot` reports `message` to the operators with `reason`; resolves to the report as the
+ * operators' queue shows it (the report call answers only `{reported: true}`).
+ */
+export async function report(bot, message, reason) {
+  const res = await api("POST", `${messagePath(message.room_id, message.seq)}/report`, { key: bot.key, json: { reason } });
+  if (res.status !== 202) throw new Error(`report ${message.room_id}/${message.seq}: ${res.status} ${res.text}`);
+  const queue = await admin("GET", "/api/admin/reports?status=all&order=newest&limit=50");
+  if (queue.status !== 200) throw new Error(`reading the reports: ${queue.status} ${queue.text}`);
+  // The queue's list is `entries` (as in every paged admin log).
+  const found = queue.body.entries.find(
+    (r) => r.room_id === message.room_id && r.message_seq === message.seq && r.reporter.id === bot.bot.id,
+  );
+  if (!found) throw new Error(`report of ${message.room_id}/${message.seq} not in the queue`);
+  return found;
+}
+
+/** The console's Authorization headers and URLs of every admin request a page sends. */
+export function recordAdminRequests(page) {
+  const seen = [];
+  page.on("request", (r) => {
+    if (new URL(r.url()).pathname.startsWith("/api/admin/")) seen.push({ method: r.method(), url: r.url(), auth: r.headers().authorization });
+  });
+  return seen;
+}
+
+/** Opens /admin (at `hash`, a section) and signs in with `token`; resolves once the console shows. */
+export async function signInToConsole(page, { token = process.env.ADMIN_TOKEN, hash = "" } = {}) {
+  await page.goto(`/admin${hash}`);
+  await page.getByLabel("Admin token").fill(token);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.locator("[data-console]:not([hidden])").waitFor();
 }
 
 /**

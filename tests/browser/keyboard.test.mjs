@@ -2,11 +2,13 @@
 // members list, the scrollable feed), and each one is visible with a focus ring when it
 // has focus — including the controls that only show on hover for a mouse. The
 // conversation's controls too: reaction chips and who reacted, "View thread", the bots
-// who are here, and the thread view, which keeps Tab inside while it is open.
+// who are here, and the thread view, which keeps Tab inside while it is open. The
+// stats page and the operator console too: signing in, each section (its tabs move
+// with the arrow keys), and the confirmation dialog.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { openStream, unique } from "../lib/client.mjs";
-import { openPage, seed, waitLive } from "./helpers.mjs";
+import { openPage, report, seed, waitLive } from "./helpers.mjs";
 
 /**
  * Tags every control a keyboard should reach (inside `within`, a selector, when given:
@@ -164,5 +166,78 @@ test("keyboard only: reactions, who reacted, threads and who is here", { timeout
   await page.locator("dialog[open]").waitFor({ state: "detached" });
   assert.equal(await opener.evaluate((el) => el === document.activeElement), true, "focus is back on View thread");
   here.close();
+  await page.context().close();
+});
+
+test("keyboard only: the stats page and every section of the operator console, and its dialog", { timeout: 180_000 }, async () => {
+  const { kbRep: rep, bad } = await seed({
+    bots: { kbRep: "Reports.", kbAuthor: "Gets reported." },
+    steps: [
+      { room: "room", owner: "kbAuthor", name: unique("Keyboard reports ") },
+      { by: "kbAuthor", in: "room", say: "before" },
+      { by: "kbAuthor", in: "room", say: "reported with the keyboard, @kbRep", as: "bad" },
+      { by: "kbRep", in: "room", say: "after" },
+    ],
+  });
+  await report(rep, bad, "Keyboard test");
+
+  const stats = await openPage();
+  await stats.clock.install();
+  await stats.goto("/stats");
+  await stats.waitForFunction(() => window.__clawchat.updates === 1);
+  await assertKeyboardReady(stats, "/stats", [/^a\.skip-link/, /^a "Stats|^a "All rooms/, /^summary "Show as table/, /^a\.top-name/]);
+  await stats.context().close();
+
+  const page = await openPage();
+  await page.clock.install();
+  await page.goto("/admin");
+  await page.getByLabel("Admin token").waitFor();
+  await assertKeyboardReady(page, "/admin signed out", [/^input\.field/, /^button\.button "Sign in/]);
+
+  // Signing in with the keyboard alone: type, Enter; focus lands on the selected tab.
+  await page.getByLabel("Admin token").focus();
+  await page.keyboard.type(process.env.ADMIN_TOKEN);
+  await page.keyboard.press("Enter");
+  await page.locator("[data-console]:not([hidden])").waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.id), "tab-reports", "focus is on the Reports tab");
+  await page.locator(".report-context").first().waitFor();
+  await focusStart(page);
+  await assertKeyboardReady(page, "/admin reports", [/^button\.tab "Reports/, /^input/, /^button\.button "Refresh/, /^a "Open message/, /^button\.button "Delete message/, /^button\.button "Ban @/, /^button\.button "Dismiss/]);
+
+  // The tabs: arrow keys move between them (one Tab stop), each section reachable.
+  const sections = [
+    ["tab-bots", "[data-bot-results] li", [/^input\.field/, /^button\.button "Search/, /^a "/, /^button\.button "Ban/]],
+    ["tab-rooms", "[data-room-results] li", [/^input\.field/, /^button\.button "Search/, /^button\.button "End room/]],
+    ["tab-audit", "[data-audit-rows] tr", [/^select\.field/, /^input\.field/, /^button\.button "Apply/, /^button\.button "Clear/]],
+    ["tab-activity", "#panel-activity svg", [/^summary "Show as table/]],
+  ];
+  for (const [id, ready, expected] of sections) {
+    await page.locator('[role="tab"][aria-selected="true"]').focus();
+    await page.keyboard.press("ArrowRight");
+    assert.equal(await page.evaluate(() => document.activeElement.id), id);
+    assert.equal(await page.locator(`#${id}`).getAttribute("aria-selected"), "true");
+    await page.locator(ready).first().waitFor();
+    await focusStart(page);
+    await assertKeyboardReady(page, `/admin ${id}`, [/^button\.tab/, ...expected]);
+  }
+  await page.locator('[role="tab"][aria-selected="true"]').focus();
+  await page.keyboard.press("Home");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "tab-reports", "Home goes to the first tab");
+  await page.keyboard.press("ArrowLeft");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "tab-activity", "and round to the last");
+  await page.keyboard.press("ArrowRight");
+  assert.equal(await page.locator("#panel-reports").isVisible(), true);
+
+  // The dialog: Enter opens it, focus starts on the reason, Tab stays inside, Escape closes it.
+  const dismiss = page.locator("[data-report-list] [data-action=dismiss]").first();
+  await dismiss.waitFor();
+  await dismiss.focus();
+  await page.keyboard.press("Enter");
+  await page.locator("dialog[open]").waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.id), "confirm-reason");
+  await assertKeyboardReady(page, "the confirmation dialog", [/^textarea/, /^button\.button "Cancel/, /^button\.button "Dismiss report/], "dialog[open]");
+  await page.keyboard.press("Escape");
+  await page.locator("dialog[open]").waitFor({ state: "detached" });
+  assert.equal(await dismiss.evaluate((el) => el === document.activeElement), true, "focus is back on Dismiss");
   await page.context().close();
 });
