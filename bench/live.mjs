@@ -26,11 +26,28 @@
 // "latency,load,capacity,inbox,crowd"). The latency and load runs are made once per
 // BENCH_POST mode (default "http,socket"): posting with POST …/messages, or with a post
 // frame on each poster's own keyed stream of the room (answered `posted`).
+//
+// Side by side: with BENCH_REFERENCE_URL set to a running plain Durable Object chat that
+// speaks the classic edge-chat protocol (GET /api/room/<name>/websocket; a client sends
+// {"name"} and then {"message"}; everyone named, the sender too, gets
+// {"name","message","timestamp"}), the latency and load runs are made against it too,
+// in the same sitting ("reference" mode): its observers join with a name, its posters
+// post on their own sockets and take their own echo as the answer. It broadcasts before
+// it persists and has no seqs, so its runs check that every observer got every message
+// once, in the same order.
+//
+// The profile run takes one post apart (BENCH_RUNS "profile", on by default): posts one
+// at a time into a room with one observer, over HTTP and over the socket, and splits
+// each post's time into what Redis spent running the post script (its SLOWLOG, in µs),
+// what a bare round trip to the gateway costs (HTTP on loopback + the gateway + a PING),
+// and the rest: the runtime and the Worker or hub (for HTTP also the Worker's own
+// Server-Timing: storage vs total).
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { gzipSync } from "node:zlib";
 import WebSocket from "ws";
-import { BASE_URL, WS_URL, createRoom, gatewayStats, registerBot, uniqueIp } from "../tests/lib/client.mjs";
+import { execFileSync } from "node:child_process";
+import { BASE_URL, GATEWAY_TOKEN, GATEWAY_URL, WS_URL, createRoom, gatewayStats, registerBot, uniqueIp } from "../tests/lib/client.mjs";
 
 const OBSERVERS = (process.env.BENCH_OBSERVERS ?? "1,100,1000").split(",").filter(Boolean).map(Number);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 200);
@@ -44,9 +61,11 @@ const P99_GOAL_MS = 250;
 const VERBOSE = process.env.BENCH_VERBOSE === "1";
 const CROWD = Number(process.env.BENCH_CROWD ?? 1000);
 /** How the benchmark posts: `http` (POST …/messages), `socket` (a post frame on the poster's keyed stream), or both in turn. */
-const POST_MODES = (process.env.BENCH_POST ?? "http,socket").split(",").filter(Boolean);
+const REFERENCE_URL = process.env.BENCH_REFERENCE_URL?.replace(/\/$/, "");
+const POST_MODES = (process.env.BENCH_POST ?? "http,socket").split(",").filter(Boolean).concat(REFERENCE_URL ? ["reference"] : []);
 let postMode = POST_MODES[0];
-const RUNS = new Set((process.env.BENCH_RUNS ?? "latency,load,capacity,inbox,crowd").split(","));
+const RUNS = new Set((process.env.BENCH_RUNS ?? "latency,load,profile,capacity,inbox,crowd").split(","));
+const PROFILE_POSTS = 200;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (...args) => console.error("  ·", ...args);
@@ -56,9 +75,11 @@ const sentAt = new Map();
 
 /**
  * An observer that keeps only what the benchmark needs: the seqs it saw, in order, and
- * the latency of each message it was sent.
+ * the latency of each message it was sent. (Of the reference chat: its messages
+ * numbered as they came, and their contents in that order.)
  */
 function observe(roomId) {
+  if (postMode === "reference") return observeReference(roomId);
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`${WS_URL}/api/rooms/${roomId}/ws`, { perMessageDeflate: false });
     const observer = { ws, seqs: [], latencies: [], slowest: new Map(), lastAt: 0, ready: false };
@@ -69,18 +90,60 @@ function observe(roomId) {
         observer.ready = true;
         resolve(observer);
       } else if (frame.type === "message") {
-        observer.seqs.push(frame.message.seq);
-        observer.lastAt = now;
-        const at = sentAt.get(frame.message.content);
-        if (at !== undefined) {
-          observer.latencies.push(now - at);
-          if (VERBOSE) observer.slowest.set(frame.message.seq, now - at);
-        }
+        seen(observer, frame.message.seq, frame.message.content, now);
       }
     });
     ws.on("unexpected-response", (_req, res) => reject(new Error(`upgrade answered ${res.statusCode}`)));
     ws.on("error", reject);
   });
+}
+
+/** Records a message an observer received at `now`. */
+function seen(observer, seq, content, now) {
+  observer.seqs.push(seq);
+  observer.lastAt = now;
+  const at = sentAt.get(content);
+  if (at !== undefined) {
+    observer.latencies.push(now - at);
+    if (VERBOSE) observer.slowest.set(seq, now - at);
+  }
+}
+
+const referenceWs = () => REFERENCE_URL.replace(/^http/, "ws");
+let referenceNames = 0;
+
+/** Joins a room of the reference chat under a name of its own; resolves once it is ready. */
+function joinReference(room, onMessage) {
+  return new Promise((resolve, reject) => {
+    const name = `b${referenceNames++}`;
+    const ws = new WebSocket(`${referenceWs()}/api/room/${room}/websocket`, { perMessageDeflate: false });
+    ws.on("open", () => ws.send(JSON.stringify({ name })));
+    ws.on("message", (data) => {
+      const now = performance.now();
+      const frame = JSON.parse(data);
+      if (frame.ready) resolve({ ws, name });
+      else if (typeof frame.message === "string" && frame.timestamp) onMessage(frame, now);
+    });
+    ws.on("unexpected-response", (_req, res) => reject(new Error(`reference upgrade answered ${res.statusCode}`)));
+    ws.on("error", reject);
+  });
+}
+
+/** An observer of the reference chat (see `observe`). */
+async function observeReference(room) {
+  const observer = { ws: null, seqs: [], contents: [], latencies: [], slowest: new Map(), lastAt: 0, ready: true };
+  const joined = await joinReference(room, (frame, now) => {
+    observer.contents.push(frame.message);
+    seen(observer, observer.contents.length, frame.message, now);
+  });
+  observer.ws = joined.ws;
+  return observer;
+}
+
+/** A room to run in: a ClawChat room, or a fresh room name of the reference chat. */
+async function openRoom(owner) {
+  if (postMode === "reference") return { id: `bench${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}` };
+  return createRoom(owner, { ttl_seconds: 3600 });
 }
 
 /** Opens `n` observers, `batch` at a time. */
@@ -150,10 +213,29 @@ async function closePosterSockets() {
   posterSockets.clear();
 }
 
+/** A poster's own socket of a reference chat room: its answer is its own echo. */
+function referencePoster(bot, room) {
+  const key = `reference ${bot.bot.id} ${room}`;
+  if (!posterSockets.has(key)) {
+    const waiting = new Map();
+    posterSockets.set(key, joinReference(room, (frame) => {
+      waiting.get(frame.message)?.(frame);
+      waiting.delete(frame.message);
+    }).then(({ ws, name }) => ({
+      ws,
+      post: (content) => new Promise((answered) => {
+        waiting.set(content, (frame) => answered({ type: frame.name === name ? "posted" : "error" }));
+        ws.send(JSON.stringify({ message: content }));
+      }),
+    })));
+  }
+  return posterSockets.get(key);
+}
+
 /** Posts `content` as `bot` (as `postMode` says); resolves to the status and the round trip in ms. */
 async function post(bot, roomId, content) {
-  if (postMode === "socket") {
-    const socket = await posterSocket(bot, roomId);
+  if (postMode === "socket" || postMode === "reference") {
+    const socket = await (postMode === "socket" ? posterSocket : referencePoster)(bot, roomId);
     const started = performance.now();
     sentAt.set(content, started);
     const answer = await socket.post(content);
@@ -187,13 +269,20 @@ async function drained(observers, count, ms = 30000) {
   return observers.every((o) => o.seqs.length >= count);
 }
 
-/** Every observer saw 1..count, each once, in order. */
+/**
+ * Every observer saw 1..count, each once, in order. (The reference chat has no seqs:
+ * every observer got `count` distinct messages, in one and the same order.)
+ */
 function exact(observers, count) {
+  if (postMode === "reference") {
+    const order = observers[0]?.contents ?? [];
+    return new Set(order).size === count && observers.every((o) => o.contents.length === count && o.contents.every((c, i) => c === order[i]));
+  }
   return observers.every((o) => o.seqs.length === count && o.seqs.every((s, i) => s === i + 1));
 }
 
 async function latencyRun(posters, observerCount, run) {
-  const room = await createRoom(posters[0], { ttl_seconds: 3600 });
+  const room = await openRoom(posters[0]);
   const connectStarted = performance.now();
   const observers = await observeMany(room.id, observerCount);
   const connectMs = performance.now() - connectStarted;
@@ -227,7 +316,7 @@ async function latencyRun(posters, observerCount, run) {
 }
 
 async function loadRun(posters) {
-  const room = await createRoom(posters[0], { ttl_seconds: 3600 });
+  const room = await openRoom(posters[0]);
   const observers = await observeMany(room.id, LOAD_OBSERVERS);
   let accepted = 0;
   let refused = 0;
@@ -377,6 +466,81 @@ function upgradeFrom(roomId, address) {
   });
 }
 
+/** Runs redis-cli against the stack's Redis. */
+const redisCli = (...args) => execFileSync("redis-cli", ["-p", process.env.REDIS_PORT, ...args.map(String)], { encoding: "utf8" });
+
+/** How long Redis spent in each post script of the last `n` commands (µs), from its SLOWLOG. */
+function scriptMicros(n) {
+  // `redis-cli --json`-free parsing: each entry is id, time, µs, then the arguments.
+  const lines = redisCli("SLOWLOG", "GET", n).split("\n");
+  const micros = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i] === "EVALSHA" && /^\d+$/.test(lines[i - 1] ?? "")) micros.push(Number(lines[i - 1]));
+  }
+  return micros;
+}
+
+/** A bare round trip to the gateway (loopback HTTP, the gateway, a PING), `n` times. */
+async function gatewayPings(n) {
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    const started = performance.now();
+    await (await fetch(GATEWAY_URL, { method: "POST", headers: { Authorization: `Bearer ${GATEWAY_TOKEN}` }, body: '["PING"]' })).text();
+    times.push(performance.now() - started);
+  }
+  return summary(times);
+}
+
+/**
+ * One post taken apart: PROFILE_POSTS posts one at a time into a room with one
+ * observer, over `mode`; where the time between sending and the answer went.
+ */
+async function profileRun(posters, mode) {
+  postMode = mode;
+  const room = await openRoom(posters[0]);
+  const [observer] = await observeMany(room.id, 1);
+  for (let i = 0; i < 5; i++) await post(posters[0], room.id, `warm profile ${mode} ${i}`);
+  redisCli("CONFIG", "SET", "slowlog-log-slower-than", 0);
+  redisCli("CONFIG", "SET", "slowlog-max-len", 4 * PROFILE_POSTS);
+  redisCli("SLOWLOG", "RESET");
+  const answers = [];
+  const timings = [];
+  for (let i = 0; i < PROFILE_POSTS; i++) {
+    const content = `profile ${mode} ${i}`;
+    if (mode === "http") {
+      const started = performance.now();
+      sentAt.set(content, started);
+      const res = await fetch(`${BASE_URL}/api/rooms/${room.id}/messages`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${posters[0].key}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ content }),
+      });
+      await res.text();
+      answers.push(performance.now() - started);
+      const timing = Object.fromEntries([...res.headers.get("server-timing").matchAll(/(\w+);dur=(\d+)/g)].map(([, k, v]) => [k, Number(v)]));
+      timings.push(timing);
+    } else {
+      answers.push((await post(posters[0], room.id, content)).ms);
+    }
+  }
+  const script = summary(scriptMicros(4 * PROFILE_POSTS).map((us) => us / 1000));
+  redisCli("CONFIG", "SET", "slowlog-log-slower-than", 10000);
+  await drained([observer], PROFILE_POSTS + 5);
+  const frame = summary(observer.latencies.slice(-PROFILE_POSTS));
+  await closeAll([observer]);
+  await closePosterSockets();
+  const gateway = await gatewayPings(PROFILE_POSTS);
+  return {
+    mode,
+    answer: summary(answers),
+    frame,
+    script,
+    gateway,
+    storage: timings.length ? summary(timings.map((t) => t.storage)) : null,
+    worker: timings.length ? summary(timings.map((t) => t.total)) : null,
+  };
+}
+
 /** `CROWD` anonymous observers open one watched public room at once. */
 async function crowdRun(posters) {
   const room = await createRoom(posters[0], { name: "crowd", ttl_seconds: 3600 });
@@ -393,6 +557,26 @@ async function crowdRun(posters) {
   for (const { ws } of answers) ws.terminate();
   await closeAll([first]);
   return { statuses, seconds, requests, ok: statuses[101] === CROWD };
+}
+
+/** How each ClawChat posting mode compares with the reference chat, measured in this run. */
+function versusReference(rows, loads) {
+  const lines = ["Against the reference chat (this run; ratio > 1: ClawChat better):", ""];
+  const reference = (list, pick) => list.find((r) => r.mode === "reference" && pick(r));
+  for (const mode of POST_MODES.filter((m) => m !== "reference")) {
+    for (const row of rows.filter((r) => r.mode === mode)) {
+      const ref = reference(rows, (r) => r.observers === row.observers);
+      if (!ref) continue;
+      lines.push(`- ${mode}, ${row.observers} observer(s): p50 ${ms(row.latency.p50)} vs ${ms(ref.latency.p50)} (×${(ref.latency.p50 / row.latency.p50).toFixed(2)}), ` +
+        `p99 ${ms(row.latency.p99)} vs ${ms(ref.latency.p99)} (×${(ref.latency.p99 / row.latency.p99).toFixed(2)})`);
+    }
+    const load = loads.find((l) => l.mode === mode);
+    const refLoad = reference(loads, () => true);
+    if (load && refLoad) {
+      lines.push(`- ${mode}, sustained: ${load.rate.toFixed(0)} vs ${refLoad.rate.toFixed(0)} msg/s (×${(load.rate / refLoad.rate).toFixed(2)})`);
+    }
+  }
+  return lines;
 }
 
 async function main() {
@@ -412,6 +596,11 @@ async function main() {
       loads.push({ mode, ...(await loadRun(posters)) });
     }
     await closePosterSockets();
+  }
+  const profiles = [];
+  for (const mode of RUNS.has("profile") ? POST_MODES.filter((m) => m !== "reference") : []) {
+    log(`profile: ${PROFILE_POSTS} posts one at a time over ${mode}, one observer`);
+    profiles.push(await profileRun(posters, mode));
   }
   postMode = POST_MODES[0];
   const capacity = [];
@@ -446,6 +635,15 @@ async function main() {
       `${load.delivered}/${load.expected} frames (${(load.delivered / load.seconds).toFixed(0)} frames/s), ` +
       `${load.ok ? "every message once each, in order" : "LOSS OR DISORDER"}; ` +
       `delivery p50 ${ms(load.latency.p50)}, p99 ${ms(load.latency.p99)}; last frame read ${ms(load.drainMs)} after the last answer.`]),
+    ...(profiles.length > 0 ? [
+      "",
+      `One post taken apart (${PROFILE_POSTS} posts one at a time, one observer; p50 of each part):`,
+      "",
+      "| posted over | post→answer | post→frame | Redis runs the post script | a bare gateway round trip (loopback HTTP + gateway + PING) | the Worker's own Server-Timing (storage / total) | left: the runtime and the Worker or hub |",
+      "|---|---:|---:|---:|---:|---:|---:|",
+      ...profiles.map((p) => `| ${p.mode} | ${ms(p.answer.p50)} | ${ms(p.frame.p50)} | ${ms(p.script.p50)} | ${ms(p.gateway.p50)} | ` +
+        `${p.storage ? `${ms(p.storage.p50)} / ${ms(p.worker.p50)}` : "—"} | ${ms(p.answer.p50 - p.script.p50 - p.gateway.p50)} |`),
+    ] : []),
     ...(capacity.length > 0 ? [
       "",
       `Hub capacity (one room; rate doubled every ${STEP_SECONDS} s; goal p99 ≤ ${P99_GOAL_MS} ms):`,
@@ -467,6 +665,7 @@ async function main() {
     `Worker: build/index_bg.wasm ${kib(wasm.raw)} raw, ${kib(wasm.gzip)} gzipped.`,
     "",
   ];
+  if (REFERENCE_URL) lines.push(...versusReference(rows, loads), "");
   console.log(lines.join("\n"));
   const goal = rows.find((r) => r.observers === 1000);
   if (goal) console.log(`Goal (1000 observers, p99 < 250 ms): ${goal.latency.p99 < 250 && goal.ok ? "met" : "MISSED"}`);

@@ -255,12 +255,14 @@ pub async fn store(
         return rebuilt(response.headers(), body);
     }
     let answer = remember(key, body, content_type);
-    let mut fresh = respond(&answer, ttl_ms, "miss")?;
-    // The shared layer is best effort: a failure only costs its hit rate.
+    // The shared layer is best effort: a failure only costs its hit rate. It gets a
+    // response of its own rather than a clone: a cloned body is a tee, and a client's
+    // half of a tee the cache had read could stall (seen in `wrangler dev` under load:
+    // the answer's headers went out, its body never ended).
     let _ = Cache::default()
-        .put(claim.shared.as_str(), fresh.cloned()?)
+        .put(claim.shared.as_str(), respond(&answer, ttl_ms, "edge")?)
         .await;
-    Ok(fresh)
+    respond(&answer, ttl_ms, "miss")
 }
 
 /// Gives up a claimed read (its answer is not cacheable).

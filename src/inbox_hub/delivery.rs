@@ -3,7 +3,7 @@
 
 use super::{frames, InboxHub};
 use crate::error::ApiResult;
-use crate::live::feed::{Feed, DELIVERED};
+use crate::live::feed::Feed;
 use crate::live::sequencer::Sequencer;
 use crate::live::sockets::send_all;
 use crate::store::{inbox, Store};
@@ -44,11 +44,10 @@ impl Feed for InboxHub {
         self.preparing() || !self.sockets().is_empty()
     }
 
-    async fn persist(&self) -> ApiResult<()> {
-        let delivered = self.memory.borrow().sequencer.delivered();
-        if let Some(delivered) = delivered {
-            self.state.storage().put(DELIVERED, delivered).await?;
+    fn persist(&self) {
+        let memory = self.memory.borrow();
+        if let Some(delivered) = memory.sequencer.delivered() {
+            memory.position.remember(&self.state, delivered);
         }
-        Ok(())
     }
 }

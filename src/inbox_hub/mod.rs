@@ -32,6 +32,7 @@ use worker::{
 use crate::error::{ApiError, ApiResult};
 use crate::live::feed::{self, DELIVERED};
 use crate::live::hub::{self, Hub};
+use crate::live::position::StoredPosition;
 use crate::live::protocol::{InboxConnect, InboxEvent, CLOSE_KEY_REVOKED};
 use crate::live::revocations::{self, Revocations};
 use crate::live::sequencer::Sequencer;
@@ -45,6 +46,8 @@ struct Memory {
     awake: bool,
     bot_id: Option<String>,
     sequencer: Sequencer<String>,
+    /// The delivery position as storage has it (written behind).
+    position: StoredPosition,
     /// Connections being prepared (they count as listeners).
     preparing: u32,
     revoked: Revocations,

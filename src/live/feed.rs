@@ -52,8 +52,9 @@ pub trait Feed {
     /// Whether any socket is open or about to be.
     fn has_listeners(&self) -> bool;
 
-    /// Stores the delivery position, so a hub restarted by the runtime continues there.
-    async fn persist(&self) -> ApiResult<()>;
+    /// Stores the delivery position (written behind: `live::position`), so a hub woken
+    /// from hibernation continues there.
+    fn persist(&self);
 }
 
 /// Queues an item and delivers whatever is now in order; when predecessors are
@@ -80,7 +81,7 @@ async fn deliver<F: Feed>(feed: &F, ready: Vec<F::Entry>) -> ApiResult<()> {
         return Ok(());
     }
     if feed.send(&ready) || feed.preparing() {
-        feed.persist().await?;
+        feed.persist();
     }
     Ok(())
 }
@@ -98,7 +99,7 @@ pub async fn fill_to<F: Feed>(feed: &F, target: u64) -> ApiResult<()> {
         let found = feed.read(from, (target - from).min(FILL_PAGE)).await?;
         let ready = feed.sequencer(|s| s.fill(from, target, found));
         deliver(feed, ready).await?;
-        feed.persist().await?;
+        feed.persist();
     }
 }
 
@@ -123,7 +124,8 @@ pub async fn catch_up<F: Feed>(feed: &F, last_seq: u64, alone: bool) -> ApiResul
         }
     }
     feed.sequencer(|s| s.restart_at(delivered));
-    feed.persist().await
+    feed.persist();
+    Ok(())
 }
 
 /// What a client resuming after `requested` missed, up to where live delivery stands:
@@ -230,9 +232,8 @@ mod tests {
             self.listeners.get()
         }
 
-        async fn persist(&self) -> ApiResult<()> {
+        fn persist(&self) {
             self.persisted.set(self.sequencer(|s| s.delivered()));
-            Ok(())
         }
     }
 

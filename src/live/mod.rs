@@ -11,6 +11,8 @@
 //!   requests).
 //! - `feed`: ordered, gapless delivery and replay of one sequence, written once for
 //!   both hubs.
+//! - `position`: the delivery position in storage, written behind (at most once a
+//!   second).
 //! - [`sequencer`]: the pure ordering logic: which items may go out now.
 //! - [`backlog`]: a replay, bounded in bytes, and the gap it leaves.
 //! - [`revocations`]: keys that stopped working, remembered for connections in flight.
@@ -20,6 +22,7 @@ pub mod backlog;
 pub mod client;
 pub(crate) mod feed;
 pub(crate) mod hub;
+pub(crate) mod position;
 pub mod protocol;
 pub mod revocations;
 pub mod sequencer;

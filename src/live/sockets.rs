@@ -10,7 +10,8 @@
 //! each is counted in the socket's attachment (kept across hibernation; no storage read)
 //! and answered with a `read_only` error — and a socket that sends more than
 //! `CLIENT_FRAMES` of them in `CLIENT_WINDOW_MS`, or a frame over
-//! `MAX_CLIENT_FRAME` bytes, is closed (1008 / 1009).
+//! `MAX_CLIENT_FRAME` bytes, is closed (1008 / 1009). A room stream also takes posts:
+//! accepted ones are bounded by the messages limit, refused ones count like any frame.
 
 use js_sys::JsString;
 use serde::{Deserialize, Serialize};
@@ -163,6 +164,20 @@ pub fn read_only(hint: &str) -> String {
     .unwrap_or_default()
 }
 
+/// Counts a client frame against the socket's allowance (kept in its attachment) and
+/// closes the socket once it is over (1008); returns the attachment while it may go on.
+/// Every frame but a ping and an accepted post counts.
+pub fn count_client_frame(ws: &WebSocket) -> Option<Attachment> {
+    let mut attachment = Attachment::of(ws);
+    let allowed = attachment.count_frame(now_ms());
+    let _ = ws.serialize_attachment(&attachment);
+    if !allowed {
+        let _ = ws.close(Some(CLOSE_POLICY), Some("too many client frames"));
+        return None;
+    }
+    Some(attachment)
+}
+
 /// Answers a client frame that woke the hub (an exact ping never does): a ping spelled
 /// differently gets its pong, anything else the read-only error; a flood or an oversized
 /// frame closes the socket.
@@ -175,13 +190,9 @@ pub fn answer_client_frame(ws: &WebSocket, message: WebSocketIncomingMessage) {
         let _ = ws.close(Some(CLOSE_TOO_BIG), Some("client frames are pings only"));
         return;
     }
-    let mut attachment = Attachment::of(ws);
-    let allowed = attachment.count_frame(now_ms());
-    let _ = ws.serialize_attachment(&attachment);
-    if !allowed {
-        let _ = ws.close(Some(CLOSE_POLICY), Some("too many client frames"));
+    let Some(attachment) = count_client_frame(ws) else {
         return;
-    }
+    };
     let reply = match message {
         WebSocketIncomingMessage::String(text) if is_ping(&text) => PONG.to_string(),
         _ => read_only(&attachment.hint),

@@ -4,10 +4,11 @@
 //! is rendered once as its frames (and, in a private room, as the `activity` frame its
 //! observers get instead), and read back from the room's log in Redis.
 //!
-//! The position (`delivered`) is persisted while anyone listens, so a hub restarted by
-//! the runtime continues where it stopped. A room nobody watches skips all of this (no
-//! waits, no storage writes): the first socket to connect restarts delivery from its
-//! own view of Redis (see `resume`).
+//! The position (`delivered`) is persisted while anyone listens, written behind (at
+//! most once a second: `live::position`), so a hub woken from hibernation continues
+//! where it stopped. A room nobody watches skips all of this (no waits, no storage
+//! writes): the first socket to connect restarts delivery from its own view of Redis
+//! (see `resume`).
 //!
 //! [`Feed`]: crate::live::feed::Feed
 
@@ -15,7 +16,7 @@ use serde_json::value::RawValue;
 
 use super::{frames, RoomHub};
 use crate::error::ApiResult;
-use crate::live::feed::{Feed, DELIVERED};
+use crate::live::feed::Feed;
 use crate::live::sequencer::Sequencer;
 use crate::model::Position;
 use crate::store::messages;
@@ -93,11 +94,10 @@ impl Feed for RoomHub {
         self.preparing() || !self.sockets(None).is_empty()
     }
 
-    async fn persist(&self) -> ApiResult<()> {
-        let delivered = self.memory.borrow().sequencer.delivered();
-        if let Some(delivered) = delivered {
-            self.state.storage().put(DELIVERED, delivered).await?;
+    fn persist(&self) {
+        let memory = self.memory.borrow();
+        if let Some(delivered) = memory.sequencer.delivered() {
+            memory.position.remember(&self.state, delivered);
         }
-        Ok(())
     }
 }

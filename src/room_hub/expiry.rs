@@ -126,6 +126,7 @@ impl RoomHub {
             "room_ended",
             serde_json::json!({ "room_id": room_id, "sockets_closed": sockets.len() }),
         );
+        self.memory.borrow().position.stop();
         *self.memory.borrow_mut() = Memory {
             gone: true,
             awake: true,

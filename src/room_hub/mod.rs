@@ -13,7 +13,8 @@
 //! - `sockets`: the sockets themselves — tags, fan-out, closing.
 //! - `resume`: connecting — `ready`, the backlog of a resuming socket, the accept.
 //! - `expiry`: the room's lifetime — waking up after eviction, the alarm, the end.
-//! - `posting`: posts over a socket (the Worker's write path, run here).
+//! - `posting`: posts over a socket (the Worker's write path, run here; posts that
+//!   arrive together share a round trip).
 //! - `conversation`: reactions and edits announced, typing and presence (the hub's own:
 //!   never stored).
 //! - `frames`: what the hub tells sockets, rendered from the facts it is given.
@@ -47,6 +48,7 @@ use worker::{
 use crate::error::ApiResult;
 use crate::live::feed;
 use crate::live::hub::{self, Hub};
+use crate::live::position::StoredPosition;
 use crate::live::protocol::{MemberChange, RoomEvent, RoomUpgrade, Vouched, CHECK_IT_YOURSELF};
 use crate::live::sequencer::Sequencer;
 use crate::live::sockets::{answer_client_frame, finish_close};
@@ -62,6 +64,8 @@ struct Memory {
     private: bool,
     /// The live delivery position and the messages waiting for their predecessors.
     sequencer: Sequencer<Frames>,
+    /// The delivery position as storage has it (written behind).
+    position: StoredPosition,
     /// Sockets being prepared (backlog read, not accepted yet): they count as listeners.
     preparing: access::Preparing,
     /// The room's membership version as far as the hub knows (private rooms).
@@ -75,6 +79,8 @@ struct Memory {
     room: Option<crate::model::Room>,
     /// Typing and presence timing (see `conversation`).
     chatter: conversation::Chatter,
+    /// Posts over sockets waiting for their round trip (see `posting`).
+    outbox: posting::Outbox<posting::Waiting>,
 }
 
 #[durable_object]

@@ -14,7 +14,6 @@ use crate::ratelimit::{ClientLimit, Rated};
 use crate::service::inbox::{self, Occasion};
 use crate::store::messages::{self as stored, NewMessage, Posted};
 use crate::store::Store;
-use crate::time::now_ms;
 use crate::validate;
 use crate::validate::check_id;
 
@@ -49,21 +48,26 @@ pub async fn store_post(
     room_id: &str,
     body: &JsonBody,
 ) -> ApiResult<Rated<Posted>> {
+    stored::post(store, caller, &new_message(config, room_id, body)?).await
+}
+
+/// A post `{content, reply_to?}` to a room, validated: what [`store_post`] stores, or
+/// what a room hub stores with other posts in one round trip
+/// (`store::messages::post_many`).
+pub fn new_message(config: &Config, room_id: &str, body: &JsonBody) -> ApiResult<NewMessage> {
     let content = validate::content(body.str("content")?)?;
-    let reply_to = body.opt_int("reply_to")?;
-    let new = NewMessage {
-        room_id,
-        id: &ids::message_id()?,
-        now_ms: now_ms(),
-        content: &content,
-        reply_to: validate::reply_to(reply_to)?,
+    let reply_to = validate::reply_to(body.opt_int("reply_to")?)?;
+    Ok(NewMessage {
+        room_id: room_id.to_string(),
+        id: ids::message_id()?,
+        mention_candidates: validate::mention_candidates(&content),
+        content,
+        reply_to,
         history_cap: config.history_cap(room_id),
         limit: config.rate_messages,
         inbox_cap: config.inbox_cap,
         duplicate_window_seconds: config.duplicate_window_seconds,
-        mention_candidates: &validate::mention_candidates(&content),
-    };
-    stored::post(store, caller, &new).await
+    })
 }
 
 /// What the room's hub is told of a stored post: the author joining (when posting made

@@ -1,24 +1,23 @@
 //! Messages in Redis: the one write path, paging, and the log reads of room hubs. One
 //! typed function per script; each script's header in `lua/` gives its ARGV.
 
-use super::{records, Made, Store};
+use super::{records, Made, Outcome, Store};
 use crate::auth::KeyHash;
 use crate::error::ApiResult;
 use crate::model::{BotRef, Message, MessagePage, Page, Visibility};
 use crate::ratelimit::{ClientLimit, RateLimit, Rated};
-use crate::time::rfc3339;
+use crate::time::{now_ms, rfc3339};
 
 script!(MESSAGE_POST, "message_post");
 script!(MESSAGES_READ, "messages_read");
 script!(LOG_RANGE, "log_range");
 
 /// A message about to be posted, validated.
-pub struct NewMessage<'a> {
-    pub room_id: &'a str,
-    pub id: &'a str,
-    /// The script's clock and the message's `created_at`, so both agree.
-    pub now_ms: i64,
-    pub content: &'a str,
+#[derive(Debug)]
+pub struct NewMessage {
+    pub room_id: String,
+    pub id: String,
+    pub content: String,
     pub reply_to: Option<u64>,
     /// Messages the room keeps.
     pub history_cap: u64,
@@ -28,7 +27,29 @@ pub struct NewMessage<'a> {
     /// The duplicate guard's window.
     pub duplicate_window_seconds: u64,
     /// Lowercase `@names` found in the content; the script resolves them.
-    pub mention_candidates: &'a [String],
+    pub mention_candidates: Vec<String>,
+}
+
+impl NewMessage {
+    /// The post script's arguments for a message posted at `now_ms`: its `created_at`
+    /// and the script's clock are the same instant.
+    fn args(&self, now_ms: i64) -> Vec<String> {
+        let [limit, window] = self.limit.script_args();
+        let mut args = vec![
+            self.room_id.clone(),
+            self.id.clone(),
+            rfc3339(now_ms),
+            serde_json::to_string(&self.content).unwrap_or_default(),
+            self.reply_to.map(|r| r.to_string()).unwrap_or_default(),
+            self.history_cap.to_string(),
+            limit,
+            window,
+            self.inbox_cap.to_string(),
+            (self.duplicate_window_seconds * 1000).to_string(),
+        ];
+        args.extend(self.mention_candidates.iter().cloned());
+        args
+    }
 }
 
 /// A stored message and what live delivery needs to know of it.
@@ -52,29 +73,36 @@ pub struct Posted {
 
 /// Appends a message: auth, access, rate limit, seq, append, trim and counters in one
 /// atomic step.
-pub async fn post(
-    store: &Store,
-    caller: &KeyHash,
-    new: &NewMessage<'_>,
-) -> ApiResult<Rated<Posted>> {
-    let created_at = rfc3339(new.now_ms);
-    let [limit, window] = new.limit.script_args();
-    let mut args = vec![
-        new.room_id.to_string(),
-        new.id.to_string(),
-        created_at.clone(),
-        serde_json::to_string(new.content).unwrap_or_default(),
-        new.reply_to.map(|r| r.to_string()).unwrap_or_default(),
-        new.history_cap.to_string(),
-        limit,
-        window,
-        new.inbox_cap.to_string(),
-        (new.duplicate_window_seconds * 1000).to_string(),
-    ];
-    args.extend(new.mention_candidates.iter().cloned());
+pub async fn post(store: &Store, caller: &KeyHash, new: &NewMessage) -> ApiResult<Rated<Posted>> {
+    let now = now_ms();
     let outcome = store
-        .run_at(&MESSAGE_POST, new.now_ms, Some(caller), args)
+        .run_at(&MESSAGE_POST, now, Some(caller), new.args(now))
         .await?;
+    posted(outcome, now)
+}
+
+/// Appends several messages in one round trip, each exactly as [`post`] would (the
+/// posts a room hub received over its sockets while its last round trip was out): in
+/// the order given, each answering for itself.
+pub async fn post_many(
+    store: &Store,
+    posts: &[(KeyHash, NewMessage)],
+) -> Vec<ApiResult<Rated<Posted>>> {
+    let now = now_ms();
+    let calls = posts
+        .iter()
+        .map(|(caller, new)| (now, Some(caller), new.args(now)))
+        .collect();
+    store
+        .run_many(&MESSAGE_POST, calls)
+        .await
+        .into_iter()
+        .map(|outcome| posted(outcome?, now))
+        .collect()
+}
+
+/// The post script's answer, for a message posted at `now_ms`.
+fn posted(outcome: Outcome, now_ms: i64) -> ApiResult<Rated<Posted>> {
     let rate = outcome.rate;
     let [message, seq, author, joined, visibility, mver, room, made] = outcome.fields()?;
     let [room_name, room_expires_at] = records::fields(room)?;
@@ -82,7 +110,7 @@ pub async fn post(
         value: Posted {
             message: records::message(message)?,
             seq: records::count(&seq)?,
-            created_at,
+            created_at: rfc3339(now_ms),
             author: records::bot_ref(author)?,
             visibility: records::visibility(visibility)?,
             joined: records::flag(&joined)?,

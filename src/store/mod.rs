@@ -153,14 +153,45 @@ impl Store {
         key: Option<&KeyHash>,
         args: impl IntoIterator<Item = String>,
     ) -> ApiResult<Outcome> {
-        let mut argv = vec![
-            now_ms.to_string(),
-            key.map(|k| k.as_str().to_string()).unwrap_or_default(),
-        ];
-        argv.extend(args);
-        let reply = self.redis.eval(script, &[], &argv).await?;
+        let reply = self
+            .redis
+            .eval(script, &[], &argv(now_ms, key, args))
+            .await?;
         decode_outcome(reply)
     }
+
+    /// Runs `script` once per call — its clock, the caller's key, its arguments — all
+    /// in one round trip (`/pipeline`): each call atomic, in the order given, answering
+    /// for itself. Should the request fail, every call fails alike.
+    async fn run_many(
+        &self,
+        script: &Script,
+        calls: Vec<(i64, Option<&KeyHash>, Vec<String>)>,
+    ) -> Vec<ApiResult<Outcome>> {
+        let count = calls.len();
+        let argvs: Vec<Vec<String>> = calls
+            .into_iter()
+            .map(|(now_ms, key, args)| argv(now_ms, key, args))
+            .collect();
+        match self.redis.eval_many(script, &argvs).await {
+            Ok(replies) => replies
+                .into_iter()
+                .map(|reply| decode_outcome(reply?))
+                .collect(),
+            Err(err) => (0..count).map(|_| Err(err.clone().into())).collect(),
+        }
+    }
+}
+
+/// A script's ARGV: the clock and the caller's key hash ('' when anonymous), then its
+/// own arguments.
+fn argv(now_ms: i64, key: Option<&KeyHash>, args: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut argv = vec![
+        now_ms.to_string(),
+        key.map(|k| k.as_str().to_string()).unwrap_or_default(),
+    ];
+    argv.extend(args);
+    argv
 }
 
 /// Turns `{status, rate, payload}` into an [`Outcome`] or the refusal it reports.

@@ -4,8 +4,10 @@
 //! request (`POST /` with one command as a JSON array). Each request is a round trip
 //! paid in latency at the edge, which is why the store uses one Lua [`Script`] per
 //! operation: auth, checks and writes run inside Redis in a single round trip and
-//! atomically. (Upstash's `/pipeline` and `/multi-exec` are not needed: a script does
-//! more, atomically, in one request.)
+//! atomically. Several calls of one script that are ready at the same moment (posts a
+//! room hub received over its sockets while its previous batch was in flight) share one
+//! request through `/pipeline` ([`Upstash::eval_many`]): each still runs whole and
+//! alone, in order, and answers for itself.
 //!
 //! Answers are RESP2-shaped JSON (`../shared/upstash-rest.md`); [`Reply`] is their typed
 //! form. We never ask for `Upstash-Encoding: base64`: everything we store is UTF-8.
@@ -196,6 +198,14 @@ impl Script {
         })
     }
 
+    /// A Redis error, saying which script it came from.
+    fn error(&self, err: StoreError) -> StoreError {
+        match err {
+            StoreError::Redis(msg) => StoreError::Redis(format!("script {}: {msg}", self.name)),
+            other => other,
+        }
+    }
+
     fn command(&self, by_sha: bool, keys: &[String], args: &[String]) -> Command {
         let (verb, body) = if by_sha {
             ("EVALSHA", self.sha())
@@ -210,19 +220,55 @@ impl Script {
     }
 }
 
-/// Decodes a `{"result": …}` / `{"error": …}` answer of `POST /`.
-pub fn decode_single(status: u16, body: &str) -> Result<Reply, StoreError> {
-    #[derive(Deserialize)]
-    struct Answer {
-        result: Option<serde_json::Value>,
-        error: Option<String>,
+/// One command's answer: `{"result": …}` or `{"error": …}`.
+#[derive(Deserialize)]
+struct Answer {
+    result: Option<serde_json::Value>,
+    error: Option<String>,
+}
+
+impl Answer {
+    fn into_reply(self) -> Result<Reply, StoreError> {
+        match self.error {
+            Some(err) => Err(StoreError::Redis(err)),
+            None => Reply::from_json(self.result.unwrap_or(serde_json::Value::Null)),
+        }
     }
+}
+
+/// Decodes the answer of `POST /`.
+pub fn decode_single(status: u16, body: &str) -> Result<Reply, StoreError> {
     let answer: Answer = serde_json::from_str(body).map_err(|_| http_error(status, body))?;
-    match (answer.error, status) {
-        (Some(err), 200 | 400) => Err(StoreError::Redis(err)),
-        (_, 200) => Reply::from_json(answer.result.unwrap_or(serde_json::Value::Null)),
+    match status {
+        200 => answer.into_reply(),
+        400 if answer.error.is_some() => answer.into_reply(),
         _ => Err(http_error(status, body)),
     }
+}
+
+/// Decodes the answer of `POST /pipeline`: one answer per command, in order. A whole
+/// refusal (a bad token, a malformed body) is an error for all of them.
+pub fn decode_pipeline(
+    status: u16,
+    body: &str,
+    commands: usize,
+) -> Result<Vec<Result<Reply, StoreError>>, StoreError> {
+    if status != 200 {
+        return Err(http_error(status, body));
+    }
+    let answers: Vec<Answer> = serde_json::from_str(body).map_err(|_| http_error(status, body))?;
+    if answers.len() != commands {
+        return Err(StoreError::Decode(format!(
+            "{} answers to a pipeline of {commands}",
+            answers.len()
+        )));
+    }
+    Ok(answers.into_iter().map(Answer::into_reply).collect())
+}
+
+/// Whether Redis answered that it has not cached the script (send its source).
+fn is_noscript(reply: &Result<Reply, StoreError>) -> bool {
+    matches!(reply, Err(StoreError::Redis(err)) if err.starts_with("NOSCRIPT"))
 }
 
 fn http_error(status: u16, body: &str) -> StoreError {
@@ -250,8 +296,57 @@ impl Upstash {
 
     /// Runs one command.
     pub async fn command(&self, command: &Command) -> Result<Reply, StoreError> {
-        let (status, body) = self.post(command.to_json()).await?;
+        let (status, body) = self.post("", command.to_json()).await?;
         decode_single(status, &body)
+    }
+
+    /// Runs commands in one request (`/pipeline`): in order, each on its own (not a
+    /// transaction), each with its own answer.
+    pub async fn pipeline(
+        &self,
+        commands: &[Command],
+    ) -> Result<Vec<Result<Reply, StoreError>>, StoreError> {
+        let body = format!(
+            "[{}]",
+            commands
+                .iter()
+                .map(Command::to_json)
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let (status, text) = self.post("/pipeline", body).await?;
+        decode_pipeline(status, &text, commands.len())
+    }
+
+    /// Runs `script` once per argument list, all in one request: each call atomic and
+    /// in the order given. Calls Redis had no cached copy for go again with the source,
+    /// in a second request (the first use after Redis starts).
+    pub async fn eval_many(
+        &self,
+        script: &Script,
+        argvs: &[Vec<String>],
+    ) -> Result<Vec<Result<Reply, StoreError>>, StoreError> {
+        let by_sha: Vec<Command> = argvs
+            .iter()
+            .map(|argv| script.command(true, &[], argv))
+            .collect();
+        let mut replies = self.pipeline(&by_sha).await?;
+        let missing: Vec<usize> = (0..replies.len())
+            .filter(|&i| is_noscript(&replies[i]))
+            .collect();
+        if !missing.is_empty() {
+            let by_source: Vec<Command> = missing
+                .iter()
+                .map(|&i| script.command(false, &[], &argvs[i]))
+                .collect();
+            for (i, reply) in missing.into_iter().zip(self.pipeline(&by_source).await?) {
+                replies[i] = reply;
+            }
+        }
+        Ok(replies
+            .into_iter()
+            .map(|reply| reply.map_err(|err| script.error(err)))
+            .collect())
     }
 
     /// Runs a Lua script: one round trip once Redis has it cached, two the first time.
@@ -261,19 +356,18 @@ impl Upstash {
         keys: &[String],
         args: &[String],
     ) -> Result<Reply, StoreError> {
-        match self.command(&script.command(true, keys, args)).await {
-            Err(StoreError::Redis(err)) if err.starts_with("NOSCRIPT") => {
-                self.command(&script.command(false, keys, args)).await
-            }
-            other => other,
+        let reply = self.command(&script.command(true, keys, args)).await;
+        if is_noscript(&reply) {
+            return self
+                .command(&script.command(false, keys, args))
+                .await
+                .map_err(|err| script.error(err));
         }
-        .map_err(|err| match err {
-            StoreError::Redis(msg) => StoreError::Redis(format!("script {}: {msg}", script.name)),
-            other => other,
-        })
+        reply.map_err(|err| script.error(err))
     }
 
-    async fn post(&self, body: String) -> Result<(u16, String), StoreError> {
+    /// POSTs `body` to `path` of the database's URL.
+    async fn post(&self, path: &str, body: String) -> Result<(u16, String), StoreError> {
         let unreachable = |e: worker::Error| StoreError::Unreachable(e.to_string());
         let headers = Headers::new();
         headers
@@ -286,7 +380,8 @@ impl Upstash {
         init.with_method(Method::Post)
             .with_headers(headers)
             .with_body(Some(body.into()));
-        let request = Request::new_with_init(&self.url, &init).map_err(unreachable)?;
+        let url = format!("{}{path}", self.url);
+        let request = Request::new_with_init(&url, &init).map_err(unreachable)?;
         // One signal for the whole exchange: it also ends a body that stops flowing.
         let signal = AbortSignal::from(web_sys::AbortSignal::timeout_with_u32(TIMEOUT_MS));
         let started = now_ms();
@@ -359,6 +454,26 @@ mod tests {
         assert!(matches!(
             decode_single(200, r#"{"result":1.5}"#),
             Err(StoreError::Decode(_))
+        ));
+    }
+
+    #[test]
+    fn pipeline_answers_decode_one_per_command() {
+        let answers = decode_pipeline(
+            200,
+            r#"[{"result":1},{"error":"NOSCRIPT No matching script"}]"#,
+            2,
+        )
+        .unwrap();
+        assert_eq!(answers[0], Ok(Reply::Int(1)));
+        assert!(is_noscript(&answers[1]));
+        assert!(matches!(
+            decode_pipeline(200, r#"[{"result":1}]"#, 2),
+            Err(StoreError::Decode(_))
+        ));
+        assert!(matches!(
+            decode_pipeline(401, r#"{"error":"WRONGPASS"}"#, 1),
+            Err(StoreError::Http(401, _))
         ));
     }
 

@@ -56,7 +56,7 @@ function section(output, heading) {
   return output.slice(start, end < 0 ? undefined : end);
 }
 
-test("the server answers exactly as /openapi.json says (schemathesis, every check and phase)", { timeout: 280_000 }, async (t) => {
+test("the server answers exactly as /openapi.json says (schemathesis, every check and phase)", { timeout: 540_000 }, async (t) => {
   assert.ok(existsSync(SCHEMATHESIS), `${SCHEMATHESIS} is missing: run scripts/test or scripts/stack, which install it`);
   assert.ok(process.env.ADMIN_TOKEN, "ADMIN_TOKEN is not set: the test stack exports it (scripts/lib.sh start_test_stack)");
   mkdirSync(ARTIFACTS, { recursive: true });
