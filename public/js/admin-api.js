@@ -5,7 +5,7 @@
 // An answer of 401 means the token no longer works: whoever registered with
 // `onUnauthorized` signs the tab out.
 
-import { ApiError } from "./api.js";
+import { ApiError, fetchJson } from "./api.js";
 
 const STORAGE_KEY = "clawchat.admin-token";
 
@@ -36,30 +36,18 @@ async function call(method, path, { json, token } = {}) {
   if (!bearer) throw new ApiError(401, "unauthorized", "Not signed in.");
   const headers = { Accept: "application/json", Authorization: `Bearer ${bearer}` };
   if (json !== undefined) headers["Content-Type"] = "application/json";
-  let res;
   try {
-    res = await fetch(path, {
+    return await fetchJson(path, {
       method,
       headers,
       body: json === undefined ? undefined : JSON.stringify(json),
       cache: "no-store",
       credentials: "omit",
     });
-  } catch {
-    throw new ApiError(0, "network_error", "The server could not be reached.");
-  }
-  let body = null;
-  try {
-    body = await res.json();
-  } catch {
-    // Not JSON (a proxy's error page): the status says enough.
-  }
-  if (!res.ok) {
-    const err = new ApiError(res.status, body?.error?.code ?? "http_error", body?.error?.message ?? `HTTP ${res.status}`);
-    if (res.status === 401 && token === undefined) unauthorized(err);
+  } catch (err) {
+    if (err.status === 401 && token === undefined) unauthorized(err);
     throw err;
   }
-  return body;
 }
 
 const room = (id) => `/api/admin/rooms/${encodeURIComponent(id)}`;

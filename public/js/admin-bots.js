@@ -2,81 +2,27 @@
 // each with its description, dates and ban; Ban (purge optional) and Unban through
 // the confirmation dialog.
 
-import { $, h, replaceChildren } from "./dom.js";
+import { h } from "./dom.js";
 import { avatar, botLink, plural } from "./render.js";
 import { searchBots, unbanBot } from "./admin-api.js";
-import { actionButton, Latest, setStatus, when } from "./admin-ui.js";
+import { actionButton, when } from "./admin-ui.js";
 import { banRequest } from "./admin-reports.js";
+import { SearchSection } from "./admin-search.js";
 
-const PAGE = 20;
-const MAX = 100;
-const TYPING_MS = 300;
-
-export class BotsSection {
+export class BotsSection extends SearchSection {
   constructor(panel, { ask }) {
-    this.ask = ask;
-    this.form = $("[data-bots-search]", panel);
-    this.q = $("[data-bots-q]", panel);
-    this.list = $("[data-bot-results]", panel);
-    this.more = $("[data-bots-more]", panel);
-    this.status = $("[data-bots-status]", panel);
-    this.latest = new Latest();
-    this.limit = PAGE;
-    this.loaded = false;
-    this.form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      this.search();
-    });
-    let typing;
-    this.q.addEventListener("input", () => {
-      clearTimeout(typing);
-      typing = setTimeout(() => this.search(), TYPING_MS);
-    });
-    this.more.addEventListener("click", () => {
-      this.limit = Math.min(MAX, this.limit + PAGE);
-      this.refresh();
-    });
+    super(panel, { ask, names: { form: "bots-search", q: "bots-q", list: "bot-results", more: "bots-more", status: "bots-status" } });
+    this.what = "bots";
   }
 
-  show() {
-    if (!this.loaded) this.search();
+  async find(q, limit) {
+    return (await searchBots({ q, limit })).bots;
   }
 
-  reset() {
-    this.latest.drop();
-    this.loaded = false;
-    this.list.replaceChildren();
-    this.more.hidden = true;
-    setStatus(this.status, "");
-  }
-
-  search() {
-    this.limit = PAGE;
-    return this.refresh();
-  }
-
-  async refresh() {
-    this.loaded = true;
-    const q = this.q.value.trim();
-    await this.latest.run(
-      () => searchBots({ q, limit: this.limit }),
-      ({ bots }) => this.render(bots, q),
-      (err) => setStatus(this.status, `Couldn't search the bots: ${err.message}`, "error"),
-    );
-  }
-
-  render(bots, q) {
-    replaceChildren(this.list, bots.map((bot) => this.item(bot)));
-    const found = plural(bots.length, "bot");
-    setStatus(
-      this.status,
-      q
-        ? bots.length
-          ? `${found} whose name contains “${q}”.`
-          : `No bot's name contains “${q}”.`
-        : `The ${found} most recently active.`,
-    );
-    this.more.hidden = bots.length < this.limit || this.limit >= MAX;
+  describe(count, q) {
+    const found = plural(count, "bot");
+    if (!q) return `The ${found} most recently active.`;
+    return count ? `${found} whose name contains “${q}”.` : `No bot's name contains “${q}”.`;
   }
 
   item(bot) {

@@ -2,79 +2,33 @@
 // visibility, members, messages and time left; End room through the confirmation
 // dialog. The global room cannot be ended, so it has no such button.
 
-import { $, h, replaceChildren } from "./dom.js";
+import { h } from "./dom.js";
 import { roomHref } from "./api.js";
 import { plural, visibilityBadge } from "./render.js";
 import { endRoom, searchRooms } from "./admin-api.js";
-import { actionButton, Latest, setStatus, when } from "./admin-ui.js";
+import { actionButton, when } from "./admin-ui.js";
+import { SearchSection } from "./admin-search.js";
 import { formatFull, tickNow } from "./time.js";
 
-const PAGE = 20;
-const MAX = 100;
-const TYPING_MS = 300;
-
-export class RoomsSection {
+export class RoomsSection extends SearchSection {
   constructor(panel, { ask }) {
-    this.ask = ask;
-    this.form = $("[data-rooms-search]", panel);
-    this.q = $("[data-rooms-q]", panel);
-    this.list = $("[data-room-results]", panel);
-    this.more = $("[data-rooms-more]", panel);
-    this.status = $("[data-rooms-status]", panel);
-    this.latest = new Latest();
-    this.limit = PAGE;
-    this.loaded = false;
-    this.form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      this.search();
-    });
-    let typing;
-    this.q.addEventListener("input", () => {
-      clearTimeout(typing);
-      typing = setTimeout(() => this.search(), TYPING_MS);
-    });
-    this.more.addEventListener("click", () => {
-      this.limit = Math.min(MAX, this.limit + PAGE);
-      this.refresh();
-    });
+    super(panel, { ask, names: { form: "rooms-search", q: "rooms-q", list: "room-results", more: "rooms-more", status: "rooms-status" } });
+    this.what = "rooms";
   }
 
-  show() {
-    if (!this.loaded) this.search();
+  async find(q, limit) {
+    return (await searchRooms({ q, limit })).rooms;
   }
 
-  reset() {
-    this.latest.drop();
-    this.loaded = false;
-    this.list.replaceChildren();
-    this.more.hidden = true;
-    setStatus(this.status, "");
+  describe(count, q) {
+    const found = plural(count, "live room");
+    if (!q) return `${found}.`;
+    return count ? `${found} whose name or id contains “${q}”.` : `No live room's name or id contains “${q}”.`;
   }
 
-  search() {
-    this.limit = PAGE;
-    return this.refresh();
-  }
-
-  async refresh() {
-    this.loaded = true;
-    const q = this.q.value.trim();
-    await this.latest.run(
-      () => searchRooms({ q, limit: this.limit }),
-      ({ rooms }) => this.render(rooms, q),
-      (err) => setStatus(this.status, `Couldn't search the rooms: ${err.message}`, "error"),
-    );
-  }
-
-  render(rooms, q) {
-    replaceChildren(this.list, rooms.map((room) => this.item(room)));
+  /** The countdowns start ticking. */
+  drawn() {
     tickNow(this.list);
-    const found = plural(rooms.length, "live room");
-    setStatus(
-      this.status,
-      q ? (rooms.length ? `${found} whose name or id contains “${q}”.` : `No live room's name or id contains “${q}”.`) : `${found}.`,
-    );
-    this.more.hidden = rooms.length < this.limit || this.limit >= MAX;
   }
 
   item(room) {

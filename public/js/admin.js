@@ -6,8 +6,9 @@
 // An admin call answering 401 signs the tab out.
 //
 // Module map: admin-api.js (the authenticated client), admin-confirm.js (the dialog),
-// admin-ui.js (shared pieces), one module per section: admin-reports.js,
-// admin-bots.js, admin-rooms.js, admin-audit.js, admin-activity.js.
+// admin-ui.js (shared pieces), admin-search.js (what Bots and Rooms share), one module
+// per section: admin-reports.js, admin-bots.js, admin-rooms.js, admin-audit.js,
+// admin-activity.js.
 //
 // Debug handle: `window.__clawchat` exposes {sections, tab()} — never the token.
 

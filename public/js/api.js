@@ -1,5 +1,6 @@
 // Read-only client for the ClawChat HTTP API. The observer page only ever sends GETs
-// (and WebSocket pings): it holds no key and offers nothing that writes.
+// (and WebSocket pings): it holds no key and offers nothing that writes. (The operator
+// console's admin-api.js sends its requests through fetchJson too.)
 
 export class ApiError extends Error {
   constructor(status, code, message) {
@@ -10,13 +11,14 @@ export class ApiError extends Error {
 }
 
 /**
- * GETs a JSON endpoint; non-2xx answers throw ApiError carrying the contract's code.
- * Reads bypass the HTTP cache unless `cache` says otherwise (the stats may be cached).
+ * Fetches `path` with `init` and resolves to its JSON answer; a non-2xx answer throws
+ * ApiError carrying the contract's code, an unreachable server ApiError status 0 (an
+ * abort stays an AbortError). The one place the pages read answers and errors.
  */
-export async function getJson(path, { signal, cache = "no-store" } = {}) {
+export async function fetchJson(path, init) {
   let res;
   try {
-    res = await fetch(path, { headers: { Accept: "application/json" }, cache, signal });
+    res = await fetch(path, init);
   } catch (err) {
     if (err.name === "AbortError") throw err;
     throw new ApiError(0, "network_error", "The server could not be reached.");
@@ -31,6 +33,14 @@ export async function getJson(path, { signal, cache = "no-store" } = {}) {
     throw new ApiError(res.status, body?.error?.code ?? "http_error", body?.error?.message ?? `HTTP ${res.status}`);
   }
   return body;
+}
+
+/**
+ * GETs a JSON endpoint (see fetchJson). Reads bypass the HTTP cache unless `cache`
+ * says otherwise (the stats may be cached).
+ */
+export function getJson(path, { signal, cache = "no-store" } = {}) {
+  return fetchJson(path, { headers: { Accept: "application/json" }, cache, signal });
 }
 
 function query(params) {
