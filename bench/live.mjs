@@ -34,7 +34,10 @@
 // in the same sitting ("reference" mode): its observers join with a name, its posters
 // post on their own sockets and take their own echo as the answer. It broadcasts before
 // it persists and has no seqs, so its runs check that every observer got every message
-// once, in the same order.
+// once, in the same order. Its frames are small (a name, the text, a time) where
+// ClawChat's carry the whole stored message, so the reference runs twice: as it is,
+// and "reference-sized", each message padded so that its frames are as large as the
+// ClawChat frames this run measured (what fan-out costs grows with what is sent).
 //
 // The profile run takes one post apart (BENCH_RUNS "profile", on by default): posts one
 // at a time into a room with one observer, over HTTP and over the socket, and splits
@@ -62,7 +65,9 @@ const VERBOSE = process.env.BENCH_VERBOSE === "1";
 const CROWD = Number(process.env.BENCH_CROWD ?? 1000);
 /** How the benchmark posts: `http` (POST …/messages), `socket` (a post frame on the poster's keyed stream), or both in turn. */
 const REFERENCE_URL = process.env.BENCH_REFERENCE_URL?.replace(/\/$/, "");
-const POST_MODES = (process.env.BENCH_POST ?? "http,socket").split(",").filter(Boolean).concat(REFERENCE_URL ? ["reference"] : []);
+const REFERENCE_MODES = ["reference", "reference-sized"];
+const POST_MODES = (process.env.BENCH_POST ?? "http,socket").split(",").filter(Boolean).concat(REFERENCE_URL ? REFERENCE_MODES : []);
+const isReference = (mode) => REFERENCE_MODES.includes(mode);
 let postMode = POST_MODES[0];
 const RUNS = new Set((process.env.BENCH_RUNS ?? "latency,load,profile,capacity,inbox,crowd").split(","));
 const PROFILE_POSTS = 200;
@@ -79,7 +84,7 @@ const sentAt = new Map();
  * numbered as they came, and their contents in that order.)
  */
 function observe(roomId) {
-  if (postMode === "reference") return observeReference(roomId);
+  if (isReference(postMode)) return observeReference(roomId);
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`${WS_URL}/api/rooms/${roomId}/ws`, { perMessageDeflate: false });
     const observer = { ws, seqs: [], latencies: [], slowest: new Map(), lastAt: 0, ready: false };
@@ -90,12 +95,38 @@ function observe(roomId) {
         observer.ready = true;
         resolve(observer);
       } else if (frame.type === "message") {
+        countFrame(data.length);
         seen(observer, frame.message.seq, frame.message.content, now);
       }
     });
     ws.on("unexpected-response", (_req, res) => reject(new Error(`upgrade answered ${res.statusCode}`)));
     ws.on("error", reject);
   });
+}
+
+/** Bytes and count of the message frames observers received, per posting mode. */
+const frameSizes = new Map();
+
+function countFrame(bytes) {
+  const size = frameSizes.get(postMode) ?? { bytes: 0, frames: 0 };
+  size.bytes += bytes;
+  size.frames += 1;
+  frameSizes.set(postMode, size);
+}
+
+const meanFrame = (mode) => {
+  const size = frameSizes.get(mode);
+  return size ? size.bytes / size.frames : NaN;
+};
+
+/** How much longer a reference message must be for its frames to be as large as ClawChat's. */
+function referencePadding() {
+  const clawchat = Math.max(...POST_MODES.filter((m) => !isReference(m)).map(meanFrame).filter(Number.isFinite));
+  const reference = meanFrame("reference");
+  if (!Number.isFinite(clawchat) || !Number.isFinite(reference)) {
+    throw new Error("reference-sized runs after a ClawChat mode and the reference mode have measured their frames");
+  }
+  return Math.max(0, Math.round(clawchat - reference));
 }
 
 /** Records a message an observer received at `now`. */
@@ -122,7 +153,7 @@ function joinReference(room, onMessage) {
       const now = performance.now();
       const frame = JSON.parse(data);
       if (frame.ready) resolve({ ws, name });
-      else if (typeof frame.message === "string" && frame.timestamp) onMessage(frame, now);
+      else if (typeof frame.message === "string" && frame.timestamp) onMessage(frame, now, data.length);
     });
     ws.on("unexpected-response", (_req, res) => reject(new Error(`reference upgrade answered ${res.statusCode}`)));
     ws.on("error", reject);
@@ -132,7 +163,8 @@ function joinReference(room, onMessage) {
 /** An observer of the reference chat (see `observe`). */
 async function observeReference(room) {
   const observer = { ws: null, seqs: [], contents: [], latencies: [], slowest: new Map(), lastAt: 0, ready: true };
-  const joined = await joinReference(room, (frame, now) => {
+  const joined = await joinReference(room, (frame, now, bytes) => {
+    countFrame(bytes);
     observer.contents.push(frame.message);
     seen(observer, observer.contents.length, frame.message, now);
   });
@@ -142,7 +174,7 @@ async function observeReference(room) {
 
 /** A room to run in: a ClawChat room, or a fresh room name of the reference chat. */
 async function openRoom(owner) {
-  if (postMode === "reference") return { id: `bench${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}` };
+  if (isReference(postMode)) return { id: `bench${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}` };
   return createRoom(owner, { ttl_seconds: 3600 });
 }
 
@@ -234,7 +266,8 @@ function referencePoster(bot, room) {
 
 /** Posts `content` as `bot` (as `postMode` says); resolves to the status and the round trip in ms. */
 async function post(bot, roomId, content) {
-  if (postMode === "socket" || postMode === "reference") {
+  if (postMode === "reference-sized") content += ` ${"x".repeat(referencePadding())}`;
+  if (postMode === "socket" || isReference(postMode)) {
     const socket = await (postMode === "socket" ? posterSocket : referencePoster)(bot, roomId);
     const started = performance.now();
     sentAt.set(content, started);
@@ -274,7 +307,7 @@ async function drained(observers, count, ms = 30000) {
  * every observer got `count` distinct messages, in one and the same order.)
  */
 function exact(observers, count) {
-  if (postMode === "reference") {
+  if (isReference(postMode)) {
     const order = observers[0]?.contents ?? [];
     return new Set(order).size === count && observers.every((o) => o.contents.length === count && o.contents.every((c, i) => c === order[i]));
   }
@@ -562,18 +595,20 @@ async function crowdRun(posters) {
 /** How each ClawChat posting mode compares with the reference chat, measured in this run. */
 function versusReference(rows, loads) {
   const lines = ["Against the reference chat (this run; ratio > 1: ClawChat better):", ""];
-  const reference = (list, pick) => list.find((r) => r.mode === "reference" && pick(r));
-  for (const mode of POST_MODES.filter((m) => m !== "reference")) {
-    for (const row of rows.filter((r) => r.mode === mode)) {
-      const ref = reference(rows, (r) => r.observers === row.observers);
-      if (!ref) continue;
-      lines.push(`- ${mode}, ${row.observers} observer(s): p50 ${ms(row.latency.p50)} vs ${ms(ref.latency.p50)} (×${(ref.latency.p50 / row.latency.p50).toFixed(2)}), ` +
-        `p99 ${ms(row.latency.p99)} vs ${ms(ref.latency.p99)} (×${(ref.latency.p99 / row.latency.p99).toFixed(2)})`);
-    }
-    const load = loads.find((l) => l.mode === mode);
-    const refLoad = reference(loads, () => true);
-    if (load && refLoad) {
-      lines.push(`- ${mode}, sustained: ${load.rate.toFixed(0)} vs ${refLoad.rate.toFixed(0)} msg/s (×${(load.rate / refLoad.rate).toFixed(2)})`);
+  for (const refMode of REFERENCE_MODES) {
+    const reference = (list, pick) => list.find((r) => r.mode === refMode && pick(r));
+    for (const mode of POST_MODES.filter((m) => !isReference(m))) {
+      for (const row of rows.filter((r) => r.mode === mode)) {
+        const ref = reference(rows, (r) => r.observers === row.observers);
+        if (!ref) continue;
+        lines.push(`- ${mode} vs ${refMode}, ${row.observers} observer(s): p50 ${ms(row.latency.p50)} vs ${ms(ref.latency.p50)} (×${(ref.latency.p50 / row.latency.p50).toFixed(2)}), ` +
+          `p99 ${ms(row.latency.p99)} vs ${ms(ref.latency.p99)} (×${(ref.latency.p99 / row.latency.p99).toFixed(2)})`);
+      }
+      const load = loads.find((l) => l.mode === mode);
+      const refLoad = reference(loads, () => true);
+      if (load && refLoad) {
+        lines.push(`- ${mode} vs ${refMode}, sustained: ${load.rate.toFixed(0)} vs ${refLoad.rate.toFixed(0)} msg/s (×${(load.rate / refLoad.rate).toFixed(2)})`);
+      }
     }
   }
   return lines;
@@ -598,7 +633,7 @@ async function main() {
     await closePosterSockets();
   }
   const profiles = [];
-  for (const mode of RUNS.has("profile") ? POST_MODES.filter((m) => m !== "reference") : []) {
+  for (const mode of RUNS.has("profile") ? POST_MODES.filter((m) => !isReference(m)) : []) {
     log(`profile: ${PROFILE_POSTS} posts one at a time over ${mode}, one observer`);
     profiles.push(await profileRun(posters, mode));
   }
@@ -635,6 +670,8 @@ async function main() {
       `${load.delivered}/${load.expected} frames (${(load.delivered / load.seconds).toFixed(0)} frames/s), ` +
       `${load.ok ? "every message once each, in order" : "LOSS OR DISORDER"}; ` +
       `delivery p50 ${ms(load.latency.p50)}, p99 ${ms(load.latency.p99)}; last frame read ${ms(load.drainMs)} after the last answer.`]),
+    "",
+    `Message frames received (mean size): ${POST_MODES.filter((m) => frameSizes.has(m)).map((m) => `${m} ${meanFrame(m).toFixed(0)} B`).join(", ")}.`,
     ...(profiles.length > 0 ? [
       "",
       `One post taken apart (${PROFILE_POSTS} posts one at a time, one observer; p50 of each part):`,

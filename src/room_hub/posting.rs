@@ -3,10 +3,11 @@
 //! `POST …/messages` does — the same validation and the same post script
 //! (`store::messages`: the same rules, limits, duplicate guard and privacy), the same
 //! live delivery (the events the Worker would have sent, handled here without the
-//! hop), the same inbox items — then answers the sender `posted` with the stored
-//! message, or an `error` frame, each with the sender's `client_id`. The sender's own
-//! stream carries the `message` frame like everyone's, so every stream stays the
-//! room's whole ordered log.
+//! hop), the same inbox items. The sender is answered `posted` with the stored message
+//! (or an `error` frame), each with its `client_id`, as soon as Redis answered: before
+//! the fan-out, which is what it would otherwise wait for. Its own stream then carries
+//! the `message` frame like everyone's, so every stream stays the room's whole ordered
+//! log.
 //!
 //! Posts that arrive while the hub's last round trip to Redis is out wait for it in the
 //! [`Outbox`], then go together in one request (`store::messages::post_many`, over
@@ -14,8 +15,15 @@
 //! busy room pays one round trip per batch instead of one per post, and a lone post
 //! waits for nothing. Seqs are handed out in that order and the sequencer delivers by
 //! seq, so the order of seqs is the order of delivery.
+//!
+//! One round trip is out at a time (so a bot's posts are stored in the order it sent
+//! them), but it overlaps the fan-out: when a batch's answers come back, the next batch
+//! is sent first and the answered one delivered while Redis works on it.
 
 use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
 
 use serde_json::Value;
 use worker::WebSocket;
@@ -119,7 +127,12 @@ impl<T> Outbox<T> {
         !std::mem::replace(&mut self.flushing, true)
     }
 
-    /// The next batch, oldest first; empty (and no longer flushing) when none waits.
+    /// The one sending round trips found nothing more to send.
+    fn finish_flushing(&mut self) {
+        self.flushing = false;
+    }
+
+    /// The next batch, oldest first; empty when none waits.
     fn next_batch(&mut self) -> Vec<T> {
         let taken = self.queue.len().min(MAX_BATCH);
         let batch: Vec<T> = self
@@ -135,8 +148,49 @@ impl<T> Outbox<T> {
                 post
             })
             .collect();
-        self.flushing = !batch.is_empty();
         batch
+    }
+}
+
+/// Whom to answer for each post of a batch: its socket, its `client_id`, its room.
+type AnswerTo = (WebSocket, Option<String>, String);
+/// A batch's answers from Redis, one per post.
+type Results = Vec<ApiResult<Rated<Posted>>>;
+
+/// A batch's round trip, sent: whom to answer, and the answers on their way.
+struct Trip {
+    answer_to: Vec<AnswerTo>,
+    results: Pin<Box<dyn Future<Output = Results>>>,
+    /// The answers, when they were there at once (storage failed before any request).
+    early: Option<Results>,
+}
+
+impl Trip {
+    /// Sends a batch now: its future is polled once here, which hands the request to
+    /// the runtime before the hub goes on with anything else.
+    fn send(answer_to: Vec<AnswerTo>, results: impl Future<Output = Results> + 'static) -> Trip {
+        let mut results: Pin<Box<dyn Future<Output = Results>>> = Box::pin(results);
+        let early = match results
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+        {
+            Poll::Ready(results) => Some(results),
+            Poll::Pending => None,
+        };
+        Trip {
+            answer_to,
+            results,
+            early,
+        }
+    }
+
+    /// Whom to answer, and how, once Redis answered.
+    async fn finish(self) -> (Vec<AnswerTo>, Results) {
+        let results = match self.early {
+            Some(results) => results,
+            None => self.results.await,
+        };
+        (self.answer_to, results)
     }
 }
 
@@ -153,12 +207,23 @@ impl RoomHub {
             return;
         }
         if self.memory.borrow_mut().outbox.start_flushing() {
-            loop {
-                let batch = self.memory.borrow_mut().outbox.next_batch();
-                if batch.is_empty() {
-                    break;
-                }
-                self.store_batch(batch).await;
+            self.flush().await;
+            self.memory.borrow_mut().outbox.finish_flushing();
+        }
+    }
+
+    /// Stores and answers what waits, batch after batch, until nothing does. The next
+    /// batch goes out before the last one is delivered (only after Redis answered the
+    /// last one, so everything is stored in arrival order).
+    async fn flush(&self) {
+        let mut out = self.send_next();
+        while let Some(trip) = out {
+            let (answer_to, results) = trip.finish().await;
+            out = self.send_next();
+            self.answer(answer_to, results).await;
+            if out.is_none() {
+                // Posts that arrived while this batch was delivered.
+                out = self.send_next();
             }
         }
     }
@@ -186,8 +251,12 @@ impl RoomHub {
         })
     }
 
-    /// Stores a batch in one round trip and answers each post.
-    async fn store_batch(&self, batch: Vec<Waiting>) {
+    /// Sends the next batch's round trip, if any post waits.
+    fn send_next(&self) -> Option<Trip> {
+        let batch = self.memory.borrow_mut().outbox.next_batch();
+        if batch.is_empty() {
+            return None;
+        }
         let (answer_to, posts): (Vec<_>, Vec<_>) = batch
             .into_iter()
             .map(|w| {
@@ -197,38 +266,44 @@ impl RoomHub {
                 )
             })
             .unzip();
-        let results = match self.store() {
-            Ok(store) => post_many(&store, &posts).await,
-            Err(err) => posts.iter().map(|_| Err(err.clone())).collect(),
-        };
+        let store = self.store();
+        Some(Trip::send(answer_to, async move {
+            match store {
+                Ok(store) => post_many(&store, &posts).await,
+                Err(err) => posts.iter().map(|_| Err(err.clone())).collect(),
+            }
+        }))
+    }
+
+    /// Answers each post of a batch Redis answered — `posted` (it is stored: that is
+    /// what the sender waits for, so it is told before the fan-out) or refused — then
+    /// delivers the stored ones live.
+    async fn answer(&self, answer_to: Vec<AnswerTo>, results: Results) {
+        let mut stored = Vec::with_capacity(results.len());
         for ((ws, client_id, room_id), result) in answer_to.into_iter().zip(results) {
             match result {
                 Ok(posted) => {
-                    self.posted(&ws, client_id.as_deref(), &room_id, posted)
-                        .await
+                    let _ = ws
+                        .send_with_str(frames::posted(client_id.as_deref(), &posted.value.message));
+                    stored.push((room_id, posted.value));
                 }
                 Err(err) => refuse(&ws, client_id.as_deref(), &err),
             }
         }
+        for (room_id, posted) in stored {
+            self.deliver_posted(&room_id, posted).await;
+        }
     }
 
-    /// A stored post: delivered live (the sender's socket included), then answered,
-    /// then its inbox items go to their hubs.
-    async fn posted(
-        &self,
-        ws: &WebSocket,
-        client_id: Option<&str>,
-        room_id: &str,
-        posted: Rated<Posted>,
-    ) {
-        let posted = posted.value;
+    /// A stored post, delivered live (the sender's socket included); its inbox items go
+    /// to their hubs.
+    async fn deliver_posted(&self, room_id: &str, posted: Posted) {
         for event in messages::room_events(room_id, &posted) {
             // Stored whatever happens here: a socket that missed it reads it on resume.
             if let Err(err) = self.on_room_event(event).await {
                 crate::log::hub_call_failed("deliver a post", room_id, &err);
             }
         }
-        let _ = ws.send_with_str(frames::posted(client_id, &posted.message));
         let inbox = messages::inbox_events(room_id, &posted);
         if !inbox.is_empty() {
             let inboxes = HubClient::inboxes(&self.env);
@@ -287,6 +362,11 @@ mod tests {
             vec![MAX_BATCH, MAX_BATCH + 1, MAX_BATCH + 2, 99]
         );
         assert!(outbox.next_batch().is_empty());
+        assert!(
+            !outbox.start_flushing(),
+            "still the sender's until it says it is done"
+        );
+        outbox.finish_flushing();
         assert!(
             outbox.start_flushing(),
             "the next post sends its own round trip"

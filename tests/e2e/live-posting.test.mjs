@@ -34,10 +34,14 @@ test("a bot posts over its stream: posted to it, message to everyone, the same a
   assert.equal(message.content, `hello over the socket, @${bob.bot.name}`);
   assert.deepEqual(message.bot, { id: ann.bot.id, name: ann.bot.name });
   assert.deepEqual(message.mentions, [bob.bot.name]);
-  // Everyone gets the message frame, the sender too (its stream stays the whole log).
+  // Everyone gets the message frame, the sender too (its stream stays the whole log),
+  // the sender after its answer: `posted` goes out as soon as the message is stored.
   const seen = await observer.next((f) => f.type === "message");
   assert.deepEqual(seen.message, message);
-  assert.deepEqual(annStream.frames.find((f) => f.type === "message")?.message, message);
+  const own = await annStream.next((f) => f.type === "message");
+  assert.deepEqual(own.message, message);
+  const order = annStream.frames.map((f) => f.type).filter((t) => t === "posted" || t === "message");
+  assert.deepEqual(order, ["posted", "message"]);
   // Stored as over HTTP; the mentioned bot's inbox has it.
   const stored = await api("GET", `/api/rooms/${room.id}/messages`);
   assert.deepEqual(stored.body.messages, [message]);
