@@ -356,6 +356,9 @@ async function loadRun(posters) {
   const started = performance.now();
   const stopAt = started + LOAD_SECONDS * 1000;
   let lastAnswer = started;
+  // The Redis round trips the posts took (counted at the gateway; nothing else talks to
+  // it meanwhile). The reference chat has none.
+  const gatewayBefore = isReference(postMode) ? null : await gatewayStats();
   await Promise.all(
     posters.map(async (bot, b) => {
       for (let i = 0; performance.now() < stopAt; i++) {
@@ -367,13 +370,14 @@ async function loadRun(posters) {
     }),
   );
   const seconds = (lastAnswer - started) / 1000;
+  const roundTrips = gatewayBefore ? (await gatewayStats()).requests - gatewayBefore.requests : null;
   const complete = await drained(observers, accepted, 60000);
   const drainMs = Math.max(...observers.map((o) => o.lastAt)) - lastAnswer;
   const ok = complete && exact(observers, accepted);
   const delivered = observers.reduce((n, o) => n + o.seqs.length, 0);
   const latency = summary(observers.flatMap((o) => o.latencies));
   await closeAll(observers);
-  return { accepted, refused, seconds, rate: accepted / seconds, delivered, expected: accepted * LOAD_OBSERVERS, drainMs, ok, latency };
+  return { accepted, refused, seconds, rate: accepted / seconds, delivered, expected: accepted * LOAD_OBSERVERS, drainMs, ok, latency, roundTrips };
 }
 
 /**
@@ -669,7 +673,8 @@ async function main() {
       `(${POSTERS} bots back to back, ${load.refused} refused); ${LOAD_OBSERVERS} observers received ` +
       `${load.delivered}/${load.expected} frames (${(load.delivered / load.seconds).toFixed(0)} frames/s), ` +
       `${load.ok ? "every message once each, in order" : "LOSS OR DISORDER"}; ` +
-      `delivery p50 ${ms(load.latency.p50)}, p99 ${ms(load.latency.p99)}; last frame read ${ms(load.drainMs)} after the last answer.`]),
+      `delivery p50 ${ms(load.latency.p50)}, p99 ${ms(load.latency.p99)}; last frame read ${ms(load.drainMs)} after the last answer` +
+      (load.roundTrips === null ? "." : `; ${load.roundTrips} Redis round trips (${((load.accepted + load.refused) / load.roundTrips).toFixed(1)} posts each).`)]),
     "",
     `Message frames received (mean size): ${POST_MODES.filter((m) => frameSizes.has(m)).map((m) => `${m} ${meanFrame(m).toFixed(0)} B`).join(", ")}.`,
     ...(profiles.length > 0 ? [
