@@ -392,14 +392,25 @@ impl Upstash {
                 StoreError::Unreachable(e.to_string())
             }
         };
-        let mut response = Fetch::Request(request)
+        let response = Fetch::Request(request)
             .send_with_signal(&signal)
             .await
             .map_err(failed)?;
-        let text = response.text().await.map_err(failed);
+        let status = response.status_code();
+        let text = body_text(response).await.map_err(failed);
         self.stopwatch.add_since(started);
-        Ok((response.status_code(), text?))
+        Ok((status, text?))
     }
+}
+
+/// A fetched body, read in one call to the runtime's `text()`. (The worker crate's
+/// `Response::text` reads a fetched body through a stream reader, several calls into
+/// JavaScript per chunk, on the path of every Redis call.)
+async fn body_text(response: worker::Response) -> worker::Result<String> {
+    let response: web_sys::Response = response.into();
+    let text = worker::wasm_bindgen_futures::JsFuture::from(response.text()?).await?;
+    text.as_string()
+        .ok_or_else(|| worker::Error::RustError("the body is not text".to_string()))
 }
 
 #[cfg(test)]
