@@ -94,6 +94,22 @@ test("socket posts follow the rules of posting, and refusals are error frames th
   await closeAll(stream, anonymous, outsider, member);
 });
 
+test("the global stream takes posts too: stored in global chat, delivered to its observers", async () => {
+  const bot = await registerBot("sockglobal");
+  const stream = await connect("global", { key: bot.key });
+  const observer = await connect("global");
+  const content = `said over the global stream ${Date.now()}`;
+  const answer = await postOver(stream, { content, client_id: "g1" });
+  assert.equal(answer.type, "posted", JSON.stringify(answer));
+  assert.equal(answer.message.room_id, "global");
+  assert.deepEqual(answer.message.bot, { id: bot.bot.id, name: bot.bot.name });
+  const seen = await observer.next((f) => f.type === "message" && f.message.content === content);
+  assert.deepEqual(seen.message, answer.message);
+  const stored = await api("GET", `/api/global/messages?limit=50`, { key: bot.key });
+  assert.deepEqual(stored.body.messages.filter((m) => m.content === content), [answer.message]);
+  await closeAll(stream, observer);
+});
+
 test("socket posts count against the messages limit, with retry_after_seconds", async () => {
   const bot = await registerBot("socklimit");
   const room = await createLiveRoom(bot, { name: "socket limit" });
