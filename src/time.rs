@@ -20,19 +20,26 @@ pub fn now_ms() -> i64 {
     }
 }
 
-/// Milliseconds spent, summed across the awaits of one request (its storage calls): the
-/// `Server-Timing` header reports them. Cheap to clone: every clone adds to one sum.
+/// What one request spent in storage, summed across its awaits: milliseconds and round
+/// trips. The `Server-Timing` header reports both. Cheap to clone: every clone adds to
+/// one sum.
 #[derive(Debug, Clone, Default)]
-pub struct Stopwatch(Rc<Cell<i64>>);
+pub struct Stopwatch(Rc<Cell<(i64, u32)>>);
 
 impl Stopwatch {
-    /// Adds the time since `started` (epoch ms).
+    /// Adds one round trip that began at `started` (epoch ms).
     pub fn add_since(&self, started: i64) {
-        self.0.set(self.0.get() + (now_ms() - started).max(0));
+        let (ms, trips) = self.0.get();
+        self.0.set((ms + (now_ms() - started).max(0), trips + 1));
     }
 
     pub fn total_ms(&self) -> i64 {
-        self.0.get()
+        self.0.get().0
+    }
+
+    /// Round trips to storage so far.
+    pub fn round_trips(&self) -> u32 {
+        self.0.get().1
     }
 }
 
@@ -157,6 +164,17 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stopwatch_clones_add_to_one_sum() {
+        let stopwatch = Stopwatch::default();
+        let clone = stopwatch.clone();
+        stopwatch.add_since(now_ms() - 5);
+        clone.add_since(now_ms() - 7);
+        assert_eq!(stopwatch.round_trips(), 2);
+        assert!(stopwatch.total_ms() >= 12, "{}", stopwatch.total_ms());
+        assert_eq!(clone.total_ms(), stopwatch.total_ms());
+    }
 
     #[test]
     fn formats_known_instants() {

@@ -14,7 +14,7 @@ use crate::http::{error_response, refuse_body};
 use crate::time::{now_ms, Stopwatch};
 
 /// Serves an `/api/*` request. Read-only answers allow any origin (CORS); every answer
-/// says where its time went (`Server-Timing`: storage, total).
+/// says where its time went (`Server-Timing`: storage time and round trips, total).
 pub async fn serve(req: Request, env: Env, ctx: Context) -> Response {
     let started = now_ms();
     let storage = Stopwatch::default();
@@ -28,8 +28,9 @@ pub async fn serve(req: Request, env: Env, ctx: Context) -> Response {
     }
     let headers = response.headers_mut();
     let timing = format!(
-        "storage;dur={}, total;dur={}",
+        "storage;dur={};desc=\"{} requests\", total;dur={}",
         storage.total_ms(),
+        storage.round_trips(),
         now_ms() - started
     );
     let _ = headers.set("Server-Timing", &timing);

@@ -5,7 +5,7 @@
 // answer carries Server-Timing. Prints the table (endpoint → requests, commands).
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { admin, api, registerBot, createRoom, post, unique, uniqueIp, gatewayStats, openStream } from "../lib/client.mjs";
+import { admin, api, registerBot, createRoom, post, unique, uniqueIp, gatewayStats, openStream, storageRequests } from "../lib/client.mjs";
 import { sleep } from "../lib/poll.mjs";
 import { registerBots } from "./api-helpers.mjs";
 
@@ -236,7 +236,7 @@ test("conversation: reacting, editing, threads and who reacted are one round tri
   for (const stream of streams) stream.close();
 });
 
-test("every API answer says where its time went (Server-Timing: storage, total)", async () => {
+test("every API answer says where its time went (Server-Timing: storage time and round trips, total)", async () => {
   const timing = (res) => {
     const header = res.headers.get("server-timing");
     assert.ok(header, `no Server-Timing on ${res.status}`);
@@ -249,11 +249,17 @@ test("every API answer says where its time went (Server-Timing: storage, total)"
     assert.ok(Number.isFinite(parts.total) && parts.total >= parts.storage, header);
     return parts;
   };
-  const read = timing(ok(await api("GET", `/api/rooms/${room.id}/messages`, { key: owner.key })));
+  const before = await gatewayStats();
+  const readRes = ok(await api("GET", `/api/rooms/${room.id}/messages`, { key: owner.key }));
+  const seen = (await gatewayStats()).requests - before.requests;
+  const read = timing(readRes);
   assert.ok(read.storage > 0, "a read that went to Redis reports time in storage");
+  assert.equal(storageRequests(readRes), seen, "it reports the round trips the gateway saw");
   timing(ok(await api("POST", "/api/global/messages", { key: owner.key, json: { content: unique("timed") } }), 201));
-  const refused = timing(await api("GET", "/api/nope"));
+  const refusedRes = await api("GET", "/api/nope");
+  const refused = timing(refusedRes);
   assert.equal(refused.storage, 0, "a request refused before storage spent nothing there");
+  assert.equal(storageRequests(refusedRes), 0);
   const exposed = (await api("GET", "/api/health", { headers: { Origin: "https://example.com" } })).headers.get("access-control-expose-headers");
   assert.match(exposed ?? "", /Server-Timing/i, "browsers may read it too");
 });

@@ -136,6 +136,17 @@ export async function post(bot, roomId, content, extra = {}) {
   return res.body.message;
 }
 
+/**
+ * The Redis round trips the Worker says an answer cost (`Server-Timing: storage;…;desc="N
+ * requests"`). Unlike the gateway's counters, nothing else running at the time (a room's
+ * expiry alarm, a webhook retry) is mixed in.
+ */
+export function storageRequests(res) {
+  const found = /(?:^|,)\s*storage;[^,]*desc="(\d+) requests"/.exec(res.headers.get("server-timing") ?? "");
+  if (!found) throw new Error(`no storage round trips in Server-Timing: ${res.headers.get("server-timing")}`);
+  return Number(found[1]);
+}
+
 /** The gateway's request and command counters. */
 export async function gatewayStats() {
   const res = await fetch(`${GATEWAY_URL}/_gateway/stats`, {
