@@ -221,9 +221,8 @@ start_stack() {
   wait_for redis-rest-gateway "$STACK_DIR/gateway.log" 20 curl -sf "$GATEWAY_URL/_gateway/stats" \
     -H "Authorization: Bearer $GATEWAY_TOKEN"
 
-  local port inspector config vars=()
+  local port config vars=()
   port="${STACK_PORT:-$(free_port)}"
-  inspector="$(free_port)"
   CLAWCHAT_URL="http://127.0.0.1:$port"
   vars+=(--var "UPSTASH_REDIS_REST_URL:$GATEWAY_URL" --var "UPSTASH_REDIS_REST_TOKEN:$GATEWAY_TOKEN")
   while [ $# -gt 0 ]; do vars+=(--var "$1"); shift; done
@@ -245,10 +244,18 @@ start_stack() {
     say "Building the Worker (the first build takes about a minute)"
     build_worker >"$STACK_DIR/build.log" 2>&1 || { tail -n 40 "$STACK_DIR/build.log" >&2; die "the Worker did not build"; }
   fi
-  say "Starting wrangler dev"
-  serve wrangler npx --no-install wrangler dev --config "$config" --ip 127.0.0.1 \
-    --port "$port" --inspector-port "$inspector" --persist-to "$STACK_DIR/wrangler" \
-    --show-interactive-dev-session=false "${vars[@]}"
+  if [ -n "${WATCH:-}" ]; then
+    say "Starting wrangler dev"
+    serve wrangler npx --no-install wrangler dev --config "$config" --ip 127.0.0.1 \
+      --port "$port" --inspector-port "$(free_port)" --persist-to "$STACK_DIR/wrangler" \
+      --show-interactive-dev-session=false "${vars[@]}"
+  else
+    # wrangler's dev server without the devtools inspector, which taxes every Redis
+    # round trip locally (see scripts/serve-worker.mjs).
+    say "Starting the Worker in wrangler's dev server"
+    serve wrangler node scripts/serve-worker.mjs --config "$config" --ip 127.0.0.1 \
+      --port "$port" --persist-to "$STACK_DIR/wrangler" "${vars[@]}"
+  fi
   wait_for "wrangler dev" "$STACK_DIR/wrangler.log" 300 curl -sf "$CLAWCHAT_URL/api/health"
 }
 
