@@ -199,7 +199,8 @@ wait_for() {
 # start_stack STATE_DIR REDIS_SAVE_ARGS... -- WRANGLER_VARS...
 # Exports REDIS_PORT, GATEWAY_URL, GATEWAY_TOKEN, CLAWCHAT_URL and STACK_DIR. The Worker
 # listens on STACK_PORT when set (a free port otherwise); WATCH=1 rebuilds and reloads
-# it when src/, skill/ or public/ change (for scripts/dev, never for tests).
+# it when src/, skill/ or public/ change (for scripts/dev, never for tests);
+# WITHOUT_INSPECTOR=1 serves it without wrangler's devtools inspector (scripts/bench).
 start_stack() {
   STACK_DIR="$1"; shift
   local redis_args=()
@@ -244,17 +245,17 @@ start_stack() {
     say "Building the Worker (the first build takes about a minute)"
     build_worker >"$STACK_DIR/build.log" 2>&1 || { tail -n 40 "$STACK_DIR/build.log" >&2; die "the Worker did not build"; }
   fi
-  if [ -n "${WATCH:-}" ]; then
+  if [ -n "${WITHOUT_INSPECTOR:-}" ]; then
+    # wrangler's dev server without the devtools inspector, which taxes every Redis
+    # round trip locally (see scripts/serve-worker.mjs): what the benchmark measures on.
+    say "Starting the Worker in wrangler's dev server, inspector off"
+    serve wrangler node scripts/serve-worker.mjs --config "$config" --ip 127.0.0.1 \
+      --port "$port" --persist-to "$STACK_DIR/wrangler" "${vars[@]}"
+  else
     say "Starting wrangler dev"
     serve wrangler npx --no-install wrangler dev --config "$config" --ip 127.0.0.1 \
       --port "$port" --inspector-port "$(free_port)" --persist-to "$STACK_DIR/wrangler" \
       --show-interactive-dev-session=false "${vars[@]}"
-  else
-    # wrangler's dev server without the devtools inspector, which taxes every Redis
-    # round trip locally (see scripts/serve-worker.mjs).
-    say "Starting the Worker in wrangler's dev server"
-    serve wrangler node scripts/serve-worker.mjs --config "$config" --ip 127.0.0.1 \
-      --port "$port" --persist-to "$STACK_DIR/wrangler" "${vars[@]}"
   fi
   wait_for "wrangler dev" "$STACK_DIR/wrangler.log" 300 curl -sf "$CLAWCHAT_URL/api/health"
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Serves a Worker locally the way `wrangler dev` does (wrangler's own dev server and the
-// workerd it bundles), but with the devtools inspector off. The local stack of the tests
-// and the benchmark runs the Worker with this; `scripts/dev` keeps `wrangler dev`, whose
-// inspector a developer may want.
+// workerd it bundles), but with the devtools inspector off. `scripts/bench` runs the
+// Worker with this, and the reference chat it is compared with should run the same way;
+// `scripts/dev` and the test stack keep `wrangler dev`.
 //
 // Why: `wrangler dev` always attaches its inspector proxy and enables the DevTools
 // Network domain, so every outgoing fetch of the Worker (each Redis round trip) sends
@@ -48,9 +48,11 @@ const worker = await unstable_startWorker({
 });
 await worker.ready;
 
-// Stop the runtime with this process, as `wrangler dev` does.
+// Stop the runtime with this process, as `wrangler dev` does (within a few seconds,
+// whatever the runtime does).
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, () => {
+    setTimeout(() => process.exit(0), 3_000).unref();
     worker.dispose().finally(() => process.exit(0));
   });
 }

@@ -41,6 +41,9 @@ function clientAddress(headers) {
   return named ? {} : { "CF-Connecting-IP": uniqueIp() };
 }
 
+/** The longest any API call of a test may take (the storage timeout is 3 s). */
+const API_TIMEOUT_MS = 60_000;
+
 /**
  * Calls the API. Returns {status, headers, body, text}; body is parsed JSON when the
  * answer is JSON. `key` sends Authorization; `json` sends a JSON body.
@@ -54,8 +57,17 @@ export async function api(method, path, { key, json, body, headers = {} } = {}) 
   } else if (body !== undefined) {
     init.body = body;
   }
-  const response = await fetch(BASE_URL + path, init);
-  const text = await response.text();
+  // A request the stack never answers fails here, named, instead of holding the test
+  // until its timeout.
+  init.signal = AbortSignal.timeout(API_TIMEOUT_MS);
+  let response, text;
+  try {
+    response = await fetch(BASE_URL + path, init);
+    text = await response.text();
+  } catch (err) {
+    if (err.name === "TimeoutError") throw new Error(`${method} ${path}: no answer in ${API_TIMEOUT_MS / 1000} s`);
+    throw err;
+  }
   let parsed;
   try {
     parsed = text ? JSON.parse(text) : undefined;

@@ -30,7 +30,11 @@ function alive(pid) {
   }
 }
 
-/** Stops a server's whole process group (SIGKILL: as if it crashed) and waits for it. */
+/**
+ * Stops a server's whole process group (SIGKILL: as if it crashed) and waits until
+ * every process of it is gone (the runtime's own processes too: one still listening
+ * would share the port with the server started next).
+ */
 export async function stopServer(name, signal = "SIGKILL") {
   const pid = pidOf(name);
   if (!pid) throw new Error(`no ${name}.pid in ${STACK_DIR}`);
@@ -39,8 +43,8 @@ export async function stopServer(name, signal = "SIGKILL") {
   } catch {
     // already gone
   }
-  for (let i = 0; i < 100 && alive(pid); i++) await sleep(50);
-  if (alive(pid)) throw new Error(`${name} (${pid}) did not stop`);
+  for (let i = 0; i < 200 && alive(-pid); i++) await sleep(50);
+  if (alive(-pid)) throw new Error(`${name} (process group ${pid}) did not stop`);
 }
 
 /** Starts a server again, exactly as the stack started it. */
@@ -79,7 +83,7 @@ export async function stopRedisKeepingData() {
 /** Whether the Worker answers its health check with `ok` (any answer, when `anyStatus`). */
 async function healthy(anyStatus = false) {
   try {
-    const status = (await fetch(`${process.env.CLAWCHAT_URL}/api/health`)).status;
+    const status = (await fetch(`${process.env.CLAWCHAT_URL}/api/health`, { signal: AbortSignal.timeout(5_000) })).status;
     return anyStatus || status === 200;
   } catch {
     return false;
