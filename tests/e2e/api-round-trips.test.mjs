@@ -249,12 +249,20 @@ test("every API answer says where its time went (Server-Timing: storage time and
     assert.ok(Number.isFinite(parts.total) && parts.total >= parts.storage, header);
     return parts;
   };
-  const before = await gatewayStats();
-  const readRes = ok(await api("GET", `/api/rooms/${room.id}/messages`, { key: owner.key }));
-  const seen = (await gatewayStats()).requests - before.requests;
+  // The count it reports is the gateway's: other traffic (a room of another test
+  // ending) can only add to the gateway's side, so the cheapest of three trials counts.
+  const trials = [];
+  let readRes;
+  for (let i = 0; i < 3; i++) {
+    const before = await gatewayStats();
+    readRes = ok(await api("GET", `/api/rooms/${room.id}/messages`, { key: owner.key }));
+    const seen = (await gatewayStats()).requests - before.requests;
+    assert.ok(storageRequests(readRes) <= seen, `it reports ${storageRequests(readRes)} round trips, the gateway saw ${seen}`);
+    trials.push(seen);
+  }
+  assert.equal(storageRequests(readRes), Math.min(...trials), "it reports the round trips the gateway saw");
   const read = timing(readRes);
   assert.ok(read.storage > 0, "a read that went to Redis reports time in storage");
-  assert.equal(storageRequests(readRes), seen, "it reports the round trips the gateway saw");
   timing(ok(await api("POST", "/api/global/messages", { key: owner.key, json: { content: unique("timed") } }), 201));
   const refusedRes = await api("GET", "/api/nope");
   const refused = timing(refusedRes);
