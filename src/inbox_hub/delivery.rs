@@ -5,7 +5,7 @@ use super::{frames, InboxHub};
 use crate::error::ApiResult;
 use crate::live::feed::Feed;
 use crate::live::sequencer::Sequencer;
-use crate::live::sockets::send_all;
+use crate::live::sockets::broadcast;
 use crate::store::{inbox, Store};
 
 impl Feed for InboxHub {
@@ -31,9 +31,7 @@ impl Feed for InboxHub {
     }
 
     fn send(&self, ready: &[String]) -> bool {
-        let sockets = self.sockets();
-        send_all(&sockets, ready.iter().map(String::as_str));
-        !sockets.is_empty()
+        broadcast(self.state.as_raw(), None, ready.iter().map(String::as_str))
     }
 
     fn preparing(&self) -> bool {

@@ -13,10 +13,10 @@
 //! `MAX_CLIENT_FRAME` bytes, is closed (1008 / 1009). A room stream also takes posts:
 //! accepted ones are bounded by the messages limit, refused ones count like any frame.
 
-use js_sys::JsString;
+use js_sys::{Array, JsString};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::wasm_bindgen;
-use wasm_bindgen::{JsCast, JsValue};
+use worker::worker_sys::DurableObjectState;
 use worker::{web_sys, WebSocket, WebSocketIncomingMessage};
 
 use crate::time::now_ms;
@@ -35,25 +35,42 @@ const MAX_CLIENT_FRAME: usize = 4096;
 const CLOSE_POLICY: u16 = 1008;
 const CLOSE_TOO_BIG: u16 = 1009;
 
-#[wasm_bindgen]
+#[wasm_bindgen(inline_js = r#"
+export function broadcast(state, tag, texts) {
+  const sockets = tag === undefined ? state.getWebSockets() : state.getWebSockets(tag);
+  for (const ws of sockets) {
+    for (const text of texts) {
+      try {
+        ws.send(text);
+      } catch (_) {
+        // A socket closing under us: its close handler tidies up.
+      }
+    }
+  }
+  return sockets.length > 0;
+}
+"#)]
 extern "C" {
-    /// A WebSocket seen only as something to send text to.
-    type TextSink;
-
-    /// `WebSocket.send` with a JS string: a frame is converted from UTF-8 once per
-    /// message, not once per socket (`send_with_str` converts on every call).
-    #[wasm_bindgen(method, catch, js_name = send)]
-    fn send(this: &TextSink, text: &JsString) -> Result<(), JsValue>;
+    /// Sends every text to every socket of `state` (those with `tag`, or all), in one
+    /// call into JavaScript: the socket list never crosses into wasm, so a message costs
+    /// the runtime's sends and nothing per socket on our side. True if any socket was
+    /// there.
+    #[wasm_bindgen(js_name = broadcast)]
+    fn broadcast_texts(state: &DurableObjectState, tag: Option<&str>, texts: &Array) -> bool;
 }
 
-/// Sends every frame to every socket, converting each frame to a JS string once.
-pub fn send_all<'a>(sockets: &[web_sys::WebSocket], frames: impl IntoIterator<Item = &'a str>) {
-    let texts: Vec<JsString> = frames.into_iter().map(JsString::from).collect();
-    for ws in sockets {
-        for text in &texts {
-            let _ = ws.unchecked_ref::<TextSink>().send(text);
-        }
-    }
+/// Sends every frame, in order, to every socket of the hub (those with `tag`, or all),
+/// converting each frame to a JS string once. Returns whether any socket was there.
+///
+/// The loop runs in JavaScript: brought into wasm (as `web_sys` values), every socket
+/// took a slot in wasm-bindgen's heap and every send a crossing back out.
+pub fn broadcast<'a>(
+    state: &DurableObjectState,
+    tag: Option<&str>,
+    frames: impl IntoIterator<Item = &'a str>,
+) -> bool {
+    let texts: Array = frames.into_iter().map(JsString::from).collect();
+    broadcast_texts(state, tag, &texts)
 }
 
 /// The tag of the sockets opened with one key.

@@ -23,7 +23,7 @@ use worker::{web_sys, worker_sys::DurableObjectState};
 use super::sockets::{NAME, PRIVATE, ROOM};
 use super::{frames, RoomHub};
 use crate::live::protocol::{Checked, Viewer, PRESENCE_INTERVAL_MS, TYPING_INTERVAL_MS};
-use crate::live::sockets::{key_tag, send_all};
+use crate::live::sockets::{broadcast, key_tag};
 use crate::model::{BotRef, Presence};
 use crate::time::now_ms;
 
@@ -99,17 +99,6 @@ fn presence_of(state: &DurableObjectState) -> Presence {
     Presence { bots, observers }
 }
 
-/// The sockets that may hear what happens in the room: members' in a private room.
-fn readers(state: &DurableObjectState, private: bool) -> Vec<web_sys::WebSocket> {
-    if private {
-        state
-            .get_websockets_with_tag(Viewer::Member.tag())
-            .unwrap_or_default()
-    } else {
-        state.get_websockets().unwrap_or_default()
-    }
-}
-
 /// Sends the room's presence to its readers now.
 fn send_presence(state: &DurableObjectState, clock: &PresenceClock) {
     clock.sent_at.set(now_ms());
@@ -122,7 +111,8 @@ fn send_presence(state: &DurableObjectState, clock: &PresenceClock) {
         return;
     };
     let frame = frames::presence(&room_id, &presence_of(state));
-    send_all(&readers(state, about.private), [frame.as_str()]);
+    let readers = about.private.then(|| Viewer::Member.tag());
+    broadcast(state, readers, [frame.as_str()]);
 }
 
 impl RoomHub {
@@ -172,7 +162,7 @@ impl RoomHub {
             typing.insert(bot.id.clone(), now);
         }
         let frame = frames::typing(room_id, &bot);
-        send_all(&readers(self.state.as_raw(), private), [frame.as_str()]);
+        self.announce(private, [frame.as_str()]);
         Some(true)
     }
 
@@ -235,12 +225,12 @@ impl RoomHub {
         bot: &BotRef,
     ) {
         let frame = frames::reaction(room_id, seq, emoji, count, bot);
-        send_all(&readers(self.state.as_raw(), private), [frame.as_str()]);
+        self.announce(private, [frame.as_str()]);
     }
 
     /// Announces an edited message to the room's readers.
     pub(super) fn announce_edit(&self, room_id: &str, private: bool, message: &str) {
         let frame = frames::message_edited(room_id, message);
-        send_all(&readers(self.state.as_raw(), private), [frame.as_str()]);
+        self.announce(private, [frame.as_str()]);
     }
 }

@@ -7,7 +7,8 @@
 //! bot that sent its key, `bot:<id>`, `name:<name>` and the key's fingerprint (see
 //! `live::sockets`). Live delivery never
 //! looks at individual sockets: a message is rendered once, converted to a JS string
-//! once, and sent to the list of sockets (one per tag) the runtime keeps.
+//! once, and sent to the list of sockets (one per tag) the runtime keeps, in one call
+//! into JavaScript (`live::sockets::broadcast`).
 
 use wasm_bindgen::JsValue;
 use worker::web_sys;
@@ -15,7 +16,7 @@ use worker::web_sys;
 use super::delivery::Frames;
 use super::{frames, RoomHub};
 use crate::live::protocol::{MemberChange, RoomConnect, Viewer};
-use crate::live::sockets::{client_tag, key_tag, send_all};
+use crate::live::sockets::{broadcast, client_tag, key_tag};
 use crate::model::BotRef;
 
 pub(super) const BOT: &str = "bot:";
@@ -79,35 +80,35 @@ impl RoomHub {
     }
 
     /// Sends in-order messages to every socket: the content to those who may read it,
-    /// an `activity` frame to observers of a private room. One socket list per batch;
-    /// no per-socket state is read. Returns whether any socket was there.
+    /// an `activity` frame to observers of a private room. No per-socket state is read.
+    /// Returns whether any socket was there.
     pub(super) fn deliver(&self, private: bool, batch: &[Frames]) -> bool {
-        let send = |sockets: Vec<web_sys::WebSocket>, frame: fn(&Frames) -> Option<&str>| {
-            send_all(&sockets, batch.iter().filter_map(frame));
-            !sockets.is_empty()
-        };
+        let state = self.state.as_raw();
         if private {
-            let members = send(self.sockets(Some(Viewer::Member.tag())), |f| {
-                Some(f.message.as_str())
-            });
-            let observers = send(self.sockets(Some(Viewer::Observer.tag())), |f| {
-                f.activity.as_deref()
-            });
+            let members = broadcast(
+                state,
+                Some(Viewer::Member.tag()),
+                batch.iter().map(|f| f.message.as_str()),
+            );
+            let observers = broadcast(
+                state,
+                Some(Viewer::Observer.tag()),
+                batch.iter().filter_map(|f| f.activity.as_deref()),
+            );
             members || observers
         } else {
-            send(self.sockets(None), |f| Some(f.message.as_str()))
+            broadcast(state, None, batch.iter().map(|f| f.message.as_str()))
         }
     }
 
     /// Tells everyone who could see them that messages were deleted: members only in a
     /// private room (observers never saw them), everyone in a public one.
     pub(super) fn announce_deleted(&self, room_id: &str, private: bool, seqs: &[u64]) {
-        let tag = private.then(|| Viewer::Member.tag());
         let frames: Vec<String> = seqs
             .iter()
             .map(|seq| frames::message_deleted(room_id, *seq))
             .collect();
-        send_all(&self.sockets(tag), frames.iter().map(String::as_str));
+        self.announce(private, frames.iter().map(String::as_str));
     }
 
     /// Announces a membership change: to members only in a private room, to everyone in
@@ -120,9 +121,13 @@ impl RoomHub {
         change: MemberChange,
     ) {
         let frame = frames::membership(change, room_id, bot);
+        self.announce(private, [frame.as_str()]);
+    }
+
+    /// Sends frames about the room's content to those who may read it: members only in
+    /// a private room, everyone in a public one.
+    pub(super) fn announce<'a>(&self, private: bool, frames: impl IntoIterator<Item = &'a str>) {
         let tag = private.then(|| Viewer::Member.tag());
-        for ws in self.sockets(tag) {
-            let _ = ws.send_with_str(&frame);
-        }
+        broadcast(self.state.as_raw(), tag, frames);
     }
 }
