@@ -245,6 +245,11 @@ start_stack() {
     say "Building the Worker (the first build takes about a minute)"
     build_worker >"$STACK_DIR/build.log" 2>&1 || { tail -n 40 "$STACK_DIR/build.log" >&2; die "the Worker did not build"; }
   fi
+  # wrangler writes a debug log of every dev session (with the inspector on, three
+  # events per Redis round trip): kept beside the stack's other logs, the last run's
+  # only, instead of piling up under ~/.config/.wrangler/logs.
+  export WRANGLER_LOG_PATH="$STACK_DIR/wrangler-debug.log"
+  : >"$WRANGLER_LOG_PATH"
   if [ -n "${WITHOUT_INSPECTOR:-}" ]; then
     # wrangler's dev server without the devtools inspector, which taxes every Redis
     # round trip locally (see scripts/serve-worker.mjs): what the benchmark measures on.
