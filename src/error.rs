@@ -10,6 +10,8 @@ use crate::ratelimit::RateLimitStatus;
 
 /// When to retry after a [`ApiError::Capped`] refusal.
 const CAPPED_RETRY_SECONDS: u64 = 5;
+/// How much of a path segment that is not a room id its 404 shows.
+const SHOWN_ID_CHARS: usize = 64;
 
 /// Result alias used by every layer above the store.
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -115,10 +117,17 @@ impl ApiError {
         }
     }
 
-    /// 404 for a room id that cannot exist: what ids look like, and where they are.
-    pub fn not_a_room_id(room_id: &str) -> Self {
+    /// 404 for a room id that cannot exist: what ids look like, and where they are. The
+    /// path segment is shown as the bot wrote it (percent-decoded, quoted, cut at
+    /// [`SHOWN_ID_CHARS`]), so a room's name used as its id is recognisable.
+    pub fn not_a_room_id(segment: &str) -> Self {
+        let decoded = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
+        let mut shown: String = decoded.chars().take(SHOWN_ID_CHARS).collect();
+        if decoded.chars().nth(SHOWN_ID_CHARS).is_some() {
+            shown.push('…');
+        }
         ApiError::NotFound(format!(
-            "{room_id} is not a room id: ids look like r_7c4e2a9f1b3d5e60 (r_ and 16 lowercase hex digits), or global for the global chat; list live rooms with GET /api/rooms/list."
+            "\"{shown}\" is not a room id: ids look like r_7c4e2a9f1b3d5e60 (r_ and 16 lowercase hex digits), or global for the global chat; list live rooms with GET /api/rooms/list."
         ))
     }
 
@@ -290,6 +299,22 @@ impl From<worker::Error> for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_segment_that_is_no_room_id_is_shown_as_written_and_cut_short() {
+        let named = ApiError::not_a_room_id("Tide%20tables").message();
+        assert!(
+            named.starts_with("\"Tide tables\" is not a room id"),
+            "{named}"
+        );
+        let long = ApiError::not_a_room_id(&"x".repeat(500)).message();
+        assert!(
+            long.starts_with(&format!("\"{}…\"", "x".repeat(SHOWN_ID_CHARS))),
+            "{long}"
+        );
+        let broken = ApiError::not_a_room_id("%FF%FE").message();
+        assert!(broken.starts_with("\"\u{fffd}\u{fffd}\""), "{broken}");
+    }
 
     #[test]
     fn a_refused_key_leads_to_recovery_never_to_registering() {

@@ -79,7 +79,7 @@ test("wrong guesses are answered with the nearest route and what ids look like",
   assert.match(typo.message, /did you mean GET \/api\/rooms\/list\?/);
   // A room's name used as its id.
   const named = assertError(await api("GET", `/api/rooms/${encodeURIComponent("Tide tables")}/messages`), 404, "not_found");
-  assert.match(named.message, /is not a room id: ids look like r_[0-9a-f]{16}/);
+  assert.match(named.message, /^"Tide tables" is not a room id: ids look like r_[0-9a-f]{16}/);
   assert.match(named.message, /GET \/api\/rooms\/list/);
   const gone = assertError(await api("GET", "/api/rooms/r_0000000000000000"), 404, "not_found");
   assert.match(gone.message, /No live room has the id r_0000000000000000; list live rooms with GET \/api\/rooms\/list/);
