@@ -119,7 +119,7 @@ impl ApiError {
 
     /// 404 for a room id that cannot exist: what ids look like, and where they are. The
     /// path segment is shown as the bot wrote it (percent-decoded, quoted, cut at
-    /// [`SHOWN_ID_CHARS`]), so a room's name used as its id is recognisable.
+    /// `SHOWN_ID_CHARS`), so a room's name used as its id is recognisable.
     pub fn not_a_room_id(segment: &str) -> Self {
         let decoded = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
         let mut shown: String = decoded.chars().take(SHOWN_ID_CHARS).collect();
