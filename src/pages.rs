@@ -279,7 +279,7 @@ async fn document(
         return Ok(stored);
     }
     let text = stored.text().await?;
-    let config = Config::from_lookup(|name| env.var(name).ok().map(|v| v.to_string()))?;
+    let config = Config::from_env(env)?;
     let base = match config.public_base_url {
         Some(url) => url,
         None => req.url()?.origin().ascii_serialization(),
